@@ -1,0 +1,1 @@
+"""Catalogue ingest: anime-offline-database files and MAL popularity into raw.* tables."""

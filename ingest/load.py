@@ -1,0 +1,219 @@
+"""Load a catalogue file and the popularity CSV into raw.* in one transaction.
+
+Everything is staged in temporary tables first; the raw tables are replaced only inside a single
+transaction at the end, so a file that fails to parse (or a killed process) leaves them as they were.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ingest.detect import SourceFormat, detect_format
+from ingest.errors import IngestError
+from ingest.validate import reject_reason_sql, typed_columns_sql
+
+MAX_DOCUMENT_BYTES = 2_000_000_000  # the whole release is one JSON object of ~40 MB; allow growth
+POPULARITY_HEADER = ["mal_id", "members", "mal_rating"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    entries: int
+    accepted: int
+    rejected: int
+    popularity_rows: int
+    release_last_update: str | None
+    source_format: SourceFormat
+    seconds: float
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _stage_entries(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat) -> str | None:
+    """Fill temp table _entries(entry_index, entry); return the release lastUpdate."""
+    compression = "none" if fmt.compression == "none" else fmt.compression
+    try:
+        if fmt.layout == "document":
+            con.execute(
+                "create temp table _doc as select json as doc from read_json_objects("
+                "?, format = 'unstructured', compression = ?, maximum_object_size = ?)",
+                [str(path), compression, MAX_DOCUMENT_BYTES],
+            )
+            n_docs, doc_type, data_type = con.execute(
+                "select count(*), any_value(json_type(doc)), any_value(json_type(doc, '$.data')) "
+                "from _doc"
+            ).fetchone()
+            if n_docs != 1 or doc_type != "OBJECT":
+                raise IngestError(f"{path}: expected one JSON object, found {n_docs} top-level values")
+            if data_type != "ARRAY":
+                raise IngestError(f"{path}: no `data` list in the top-level object")
+            con.execute(
+                """
+                create temp table _entries as
+                with listed as (select json_extract(doc, '$.data[*]') as entries from _doc)
+                select
+                    (generate_subscripts(entries, 1) - 1)::integer as entry_index,
+                    unnest(entries) as entry
+                from listed
+                """
+            )
+            meta_sql = "select doc ->> '$.lastUpdate' from _doc"
+        else:
+            con.execute(
+                "create temp table _lines as select (row_number() over () - 1)::integer as line_index,"
+                " json as entry from read_json_objects(?, format = 'newline_delimited', "
+                "compression = ?, maximum_object_size = ?)",
+                [str(path), compression, MAX_DOCUMENT_BYTES],
+            )
+            con.execute(
+                "create temp table _entries as select line_index - 1 as entry_index, entry "
+                "from _lines where line_index > 0"
+            )
+            meta_sql = "select entry ->> '$.lastUpdate' from _lines where line_index = 0"
+    except duckdb.Error as exc:
+        raise IngestError(f"{path}: cannot read as JSON: {_one_line(exc)}") from None
+    row = con.execute(meta_sql).fetchone()
+    return row[0] if row else None
+
+
+def _stage_catalog(con: duckdb.DuckDBPyConnection) -> None:
+    """Split _entries into _accepted (typed columns) and _rejects (with reasons)."""
+    con.execute(
+        f"""
+        create temp table _checked as
+        with reasons as (
+            select entry_index, entry, {reject_reason_sql()} as reason
+            from _entries
+        ),
+        ranked as (
+            -- an exact repeat of an earlier valid entry is a duplicate, not a second anime
+            select
+                *,
+                min(entry_index) over (partition by json(entry)::varchar) as first_index
+            from reasons
+        )
+        select
+            entry_index,
+            entry,
+            coalesce(
+                reason,
+                case when first_index < entry_index
+                    then 'duplicate of entry ' || first_index end
+            ) as reason
+        from ranked
+        """
+    )
+    con.execute(
+        f"create temp table _accepted as select {typed_columns_sql()} "
+        "from (select entry_index, json(entry) as entry from _checked where reason is null)"
+    )
+    con.execute(
+        "create temp table _rejects as select entry_index, entry::varchar as entry_json, reason "
+        "from _checked where reason is not null"
+    )
+
+
+def _stage_popularity(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    if not path.is_file():
+        raise IngestError(f"{path}: no such popularity file")
+    with path.open("rb") as handle:
+        header = handle.readline().decode("utf-8", "replace").strip().lstrip("\ufeff")
+    if [c.strip() for c in header.split(",")] != POPULARITY_HEADER:
+        raise IngestError(f"{path}: expected CSV header {','.join(POPULARITY_HEADER)}, got {header!r}")
+    try:
+        con.execute(
+            "create temp table _popularity as select * from read_csv(?, header = true, "
+            "columns = {'mal_id': 'INTEGER', 'members': 'BIGINT', 'mal_rating': 'DOUBLE'}) "
+            "where mal_id is not null",
+            [str(path)],
+        )
+    except duckdb.Error as exc:
+        raise IngestError(f"{path}: cannot read popularity CSV: {_one_line(exc)}") from None
+    duplicates = con.execute(
+        "select count(*) - count(distinct mal_id) from _popularity"
+    ).fetchone()[0]
+    if duplicates:
+        raise IngestError(f"{path}: {duplicates} duplicated mal_id rows")
+    return con.execute("select count(*) from _popularity").fetchone()[0]
+
+
+def _replace_raw_tables(
+    con: duckdb.DuckDBPyConnection,
+    source: Path,
+    popularity: Path,
+    last_update: str | None,
+    loaded_at: datetime,
+) -> None:
+    """Swap in the staged tables atomically: all of raw's catalogue tables, or none."""
+    params = [str(source), last_update, loaded_at]
+    con.execute("begin transaction")
+    try:
+        con.execute("create schema if not exists raw")
+        con.execute(
+            "create or replace table raw.anime_catalog as select entry_index, sources, title, "
+            "anime_type, episodes, status, season, season_year, duration_value, duration_unit, "
+            "score_arithmetic_mean, score_median, synonyms, studios, producers, related_anime, "
+            "tags, entry_json, ?::varchar as source_file, try_cast(? as date) as release_last_update, "
+            "?::timestamp as loaded_at from _accepted order by entry_index",
+            params,
+        )
+        con.execute(
+            "create or replace table raw.anime_catalog_rejects as select entry_index, entry_json, "
+            "reason, ?::varchar as source_file, try_cast(? as date) as release_last_update, "
+            "?::timestamp as loaded_at from _rejects order by entry_index",
+            params,
+        )
+        con.execute(
+            "create or replace table raw.anime_popularity as select mal_id, members, mal_rating, "
+            "?::varchar as source_file, ?::timestamp as loaded_at from _popularity order by mal_id",
+            [str(popularity), loaded_at],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def ingest(source: Path, popularity: Path, warehouse: Path) -> IngestResult:
+    """Validate and load; raises IngestError (one line) on input the loader cannot accept."""
+    started = time.perf_counter()
+    fmt = detect_format(source)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(warehouse))
+    except duckdb.Error as exc:
+        raise IngestError(f"{warehouse}: cannot open the warehouse: {_one_line(exc)}") from None
+    try:
+        last_update = _stage_entries(con, source, fmt)
+        _stage_catalog(con)
+        popularity_rows = _stage_popularity(con, popularity)
+        entries, accepted = con.execute(
+            "select (select count(*) from _entries), (select count(*) from _accepted)"
+        ).fetchone()
+        if entries == 0:
+            raise IngestError(f"{source}: the `data` list is empty")
+        if accepted == 0:
+            top = con.execute(
+                "select reason from _rejects group by reason order by count(*) desc, reason limit 1"
+            ).fetchone()[0]
+            raise IngestError(f"{source}: none of its {entries} entries is valid (most: {top})")
+        _replace_raw_tables(con, source, popularity, last_update, datetime.now(UTC).replace(tzinfo=None))
+    finally:
+        con.close()
+    return IngestResult(
+        entries=entries,
+        accepted=accepted,
+        rejected=entries - accepted,
+        popularity_rows=popularity_rows,
+        release_last_update=last_update,
+        source_format=fmt,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,48 @@
+"""Where the DuckDB warehouse lives and how to open it.
+
+Every stage (ingest, simulator, dbt profile, ML, dashboard) resolves the file the same way:
+the environment variable ``ANIME_WAREHOUSE`` wins, else ``warehouse/anime.duckdb`` in the repo.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "anime.duckdb"
+ENV_VAR = "ANIME_WAREHOUSE"
+
+
+def warehouse_path(override: str | os.PathLike[str] | None = None) -> Path:
+    """The warehouse file: an explicit override, else $ANIME_WAREHOUSE, else the default."""
+    if override:
+        return Path(override).expanduser().resolve()
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser().resolve()
+    return DEFAULT_WAREHOUSE
+
+
+def connect(
+    path: str | os.PathLike[str] | None = None, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a writer creates the parent folder, a reader needs the file."""
+    target = warehouse_path(path)
+    if read_only:
+        if not target.exists():
+            raise FileNotFoundError(f"no warehouse at {target}: run `make run` first")
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(target), read_only=read_only)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """True when schema.table exists (a table or a view)."""
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])
