@@ -47,7 +47,9 @@ final as (
         -- so the assignment does not depend on file order or format
         base_id || case
             when count(*) over (partition by base_id) > 1
-                then '-' || cast(row_number() over (partition by base_id order by entry_hash) as {{ dbt.type_string() }})
+                then '-' || cast(
+                    row_number() over (partition by base_id order by entry_hash) as {{ dbt.type_string() }}
+                )
             else ''
         end as anime_id,
         entry_index,

@@ -1,0 +1,114 @@
+"""Run pipeline stages as a user would (the real CLIs, in subprocesses) against a chosen warehouse.
+
+Tests and benchmarks build their own warehouses with these, so they exercise the same commands as
+`make run` instead of calling internals.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from warehouse import ENV_VAR, REPO_ROOT
+
+DBT_PROJECT = REPO_ROOT / "dbt_project"
+VENV_BIN = Path(sys.executable).parent
+
+
+def stage_env(warehouse: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env[ENV_VAR] = str(Path(warehouse).resolve())
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    return env
+
+
+def run_stage(
+    args: Sequence[str],
+    warehouse: Path,
+    *,
+    cwd: Path = REPO_ROOT,
+    check: bool = True,
+    timeout: float = 1800,
+) -> subprocess.CompletedProcess[str]:
+    """Run one command with ANIME_WAREHOUSE set; on failure raise with its output attached."""
+    result = subprocess.run(
+        list(args),
+        cwd=cwd,
+        env=stage_env(warehouse),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check and result.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(args)} exited {result.returncode}\n"
+            f"--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def python(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+def ingest(warehouse: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_stage(python("-m", "ingest", "--warehouse", str(warehouse), *extra), warehouse)
+
+
+def dbt(warehouse: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """`dbt <args>` inside dbt_project with the project's own profile."""
+    command = [str(VENV_BIN / "dbt"), *args, "--profiles-dir", ".", "--project-dir", "."]
+    return run_stage(command, warehouse, cwd=DBT_PROJECT, check=check)
+
+
+def simulate(warehouse: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_stage(python("-m", "simulator", "--warehouse", str(warehouse), *extra), warehouse)
+
+
+def train(warehouse: Path, model_out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_stage(
+        python("ml/train.py", "--warehouse", str(warehouse), "--model-out", str(model_out), *extra),
+        warehouse,
+    )
+
+
+def publish(warehouse: Path) -> subprocess.CompletedProcess[str]:
+    return run_stage(python("-m", "warehouse.publish", "--warehouse", str(warehouse)), warehouse)
+
+
+def build_catalog(warehouse: Path) -> None:
+    ingest(warehouse)
+    dbt(warehouse, "build", "-s", "tag:catalog", "--quiet")
+
+
+def build_all(
+    warehouse: Path,
+    *,
+    users: int,
+    days: int,
+    seed: int = 7,
+    start: str = "2026-01-01",
+    model_out: Path | None = None,
+) -> dict[str, float]:
+    """The whole `make run` flow at a chosen size; returns the wall time of each stage."""
+    timings: dict[str, float] = {}
+
+    def timed(name: str, fn, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        fn(*args, **kwargs)
+        timings[name] = time.perf_counter() - started
+
+    timed("ingest", ingest, warehouse)
+    timed("dbt catalog", dbt, warehouse, "build", "-s", "tag:catalog", "--quiet")
+    sim_args = ["--users", str(users), "--days", str(days), "--seed", str(seed), "--start", start]
+    timed("simulate", simulate, warehouse, *sim_args)
+    timed("dbt build", dbt, warehouse, "build", "--exclude", "tag:ml_outputs", "--quiet")
+    out = model_out or Path(warehouse).with_suffix(".model.pkl")
+    timed("train", train, warehouse, out)
+    timed("dbt ml_outputs", dbt, warehouse, "build", "-s", "tag:ml_outputs", "--quiet")
+    timed("publish", publish, warehouse)
+    return timings
