@@ -24,9 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         "raw.anime_catalog_rejects and raw.anime_popularity.",
     )
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="catalogue file")
-    parser.add_argument(
-        "--popularity", type=Path, default=DEFAULT_POPULARITY, help="popularity CSV"
-    )
+    parser.add_argument("--popularity", type=Path, default=DEFAULT_POPULARITY, help="popularity CSV")
     parser.add_argument(
         "--warehouse",
         type=Path,

@@ -48,8 +48,7 @@ def _stage_entries(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat
                 [str(path), compression, MAX_DOCUMENT_BYTES],
             )
             n_docs, doc_type, data_type = con.execute(
-                "select count(*), any_value(json_type(doc)), any_value(json_type(doc, '$.data')) "
-                "from _doc"
+                "select count(*), any_value(json_type(doc)), any_value(json_type(doc, '$.data')) from _doc"
             ).fetchone()
             if n_docs != 1 or doc_type != "OBJECT":
                 raise IngestError(f"{path}: expected one JSON object, found {n_docs} top-level values")
@@ -137,9 +136,7 @@ def _stage_popularity(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         )
     except duckdb.Error as exc:
         raise IngestError(f"{path}: cannot read popularity CSV: {_one_line(exc)}") from None
-    duplicates = con.execute(
-        "select count(*) - count(distinct mal_id) from _popularity"
-    ).fetchone()[0]
+    duplicates = con.execute("select count(*) - count(distinct mal_id) from _popularity").fetchone()[0]
     if duplicates:
         raise IngestError(f"{path}: {duplicates} duplicated mal_id rows")
     return con.execute("select count(*) from _popularity").fetchone()[0]

@@ -161,10 +161,10 @@ def test_bad_entries_are_rejected_with_reasons(tmp_path: Path) -> None:
     result = run_ingest(db, write_json(tmp_path / "mixed.json", document(entries)))
     assert result.returncode == 0, result.stderr
     con = duckdb.connect(str(db), read_only=True)
-    accepted = [r[0] for r in con.execute("select title from raw.anime_catalog order by entry_index").fetchall()]
-    rejects = dict(
-        con.execute("select entry_index, reason from raw.anime_catalog_rejects").fetchall()
-    )
+    accepted = [
+        r[0] for r in con.execute("select title from raw.anime_catalog order by entry_index").fetchall()
+    ]
+    rejects = dict(con.execute("select entry_index, reason from raw.anime_catalog_rejects").fetchall())
     con.close()
     assert accepted == ["Alpha", "Beta", "Gamma"]
     assert len(rejects) == len(cases)
