@@ -1,1 +1,1 @@
-"""simulator package."""
+"""Behavioural simulator: writes raw.users / raw.viewing_events and sim.* ground truth."""

@@ -1,0 +1,171 @@
+"""Simulator throughput and memory, next to the machine's raw DuckDB write limit.
+
+    python -m bench.bench_simulator [--sizes 1e6,1e7] [--warehouse PATH]
+
+For each target size the simulator runs end to end (catalogue read, generation, DuckDB write) in a
+fresh subprocess, so its peak RSS is its own. The raw limit generates random columns of the same
+count and types as what the simulator writes (raw.viewing_events + sim.event_truth) and inserts
+them the same way (Arrow, register + insert). Figures only; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from warehouse import REPO_ROOT, warehouse_path
+
+DAYS = 60
+PILOT_USERS = 2000
+
+_CHILD = """
+import json, resource, sys, time
+from simulator.cli import main
+t = time.perf_counter()
+rc = main(sys.argv[1:])
+wall = time.perf_counter() - t
+print(json.dumps({"rc": rc, "wall": wall,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _catalogue_copy(source: Path, target: Path) -> None:
+    """A fresh DuckDB holding only the catalogue marts the simulator reads."""
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(f"attach '{source}' as src (read_only)")
+        con.execute("create schema marts")
+        for name in ("anime_master", "episodes"):
+            con.execute(f"create table marts.{name} as select * from src.marts.{name}")
+        con.execute("detach src")
+    finally:
+        con.close()
+
+
+def _simulate(db: Path, users: int) -> tuple[int, dict]:
+    args = ["--users", str(users), "--days", str(DAYS), "--warehouse", str(db), "--no-progress"]
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stats = json.loads(out.stdout.strip().splitlines()[-1])
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        plays = con.execute("select count(*) from raw.viewing_events").fetchall()[0][0]
+    finally:
+        con.close()
+    return int(plays), stats
+
+
+def raw_limit(n: int, db: Path, batch: int = 500_000) -> float:
+    """Rows/s for generating and writing random columns shaped like the simulator's output."""
+    from simulator.writer import SCHEMAS
+
+    con = duckdb.connect(str(db))
+    rng = np.random.default_rng(0)
+    names = pa.array([f"mal-{i}" for i in range(3500)])
+    devices = pa.array(["tv", "mobile", "desktop", "tablet"])
+    t0 = time.perf_counter()
+    try:
+        con.execute("create schema raw; create schema sim")
+        for table in ("raw.viewing_events", "sim.event_truth"):
+            con.execute(f"create table {table} ({SCHEMAS[table]})")
+        for lo in range(0, n, batch):
+            m = min(batch, n - lo)
+            ids = np.arange(lo, lo + m, dtype=np.int64)
+            starts = np.datetime64("2026-01-01", "us") + rng.integers(0, 5 * 10**12, m).astype(
+                "timedelta64[us]"
+            )
+            events = pa.table(
+                {
+                    "event_id": ids,
+                    "user_id": rng.integers(0, 10**6, m),
+                    "anime_id": pa.DictionaryArray.from_arrays(
+                        pa.array(rng.integers(0, 3500, m).astype(np.int32)), names
+                    ),
+                    "episode_number": rng.integers(1, 50, m).astype(np.int32),
+                    "started_at": starts,
+                    "watched_seconds": rng.integers(1, 1440, m).astype(np.int32),
+                    "episode_duration_seconds": rng.integers(1, 1440, m).astype(np.int32),
+                    "device": pa.DictionaryArray.from_arrays(
+                        pa.array(rng.integers(0, 4, m).astype(np.int32)), devices
+                    ),
+                }
+            )
+            truth = {
+                "event_id": ids,
+                "p_continue": rng.random(m),
+                "will_continue": rng.random(m) < 0.9,
+                "interest": rng.random(m),
+            }
+            for k in range(8):
+                truth[f"c{k}"] = rng.random(m, dtype=np.float32)
+            truth_table = pa.table(truth)
+            for table, data in (("raw.viewing_events", events), ("sim.event_truth", truth_table)):
+                con.register("chunk", data)
+                con.execute(f"insert into {table} select * from chunk")
+                con.unregister("chunk")
+    finally:
+        con.close()
+    return n / (time.perf_counter() - t0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.bench_simulator")
+    p.add_argument("--sizes", default="1e6,1e7", help="target plays, comma separated")
+    p.add_argument("--warehouse", type=Path, help="where to read the catalogue marts from")
+    args = p.parse_args(argv)
+    sizes = [int(float(s)) for s in args.sizes.split(",") if s]
+    source = warehouse_path(args.warehouse)
+    with tempfile.TemporaryDirectory(prefix="bench_sim_") as tmp:
+        work = Path(tmp)
+        catalogue = work / "catalogue.duckdb"
+        try:
+            _catalogue_copy(source, catalogue)
+        except duckdb.Error as exc:
+            print(f"error: cannot read the catalogue marts from {source}: {exc}", file=sys.stderr)
+            print("run `make catalog` first", file=sys.stderr)
+            return
+        pilot = work / "pilot.duckdb"
+        pilot.write_bytes(catalogue.read_bytes())
+        plays, _ = _simulate(pilot, PILOT_USERS)
+        per_user = plays / PILOT_USERS
+        print(f"simulator bench: {DAYS}-day window, {per_user:.1f} plays per user (pilot)")
+        header = (
+            f"{'target':>10} {'users':>9} {'plays':>11} {'wall s':>7} {'plays/s':>11} "
+            f"{'raw rows/s':>11} {'ratio':>6} {'peak MB':>8}"
+        )
+        print(header)
+        for size in sizes:
+            users = max(1, round(size / per_user))
+            db = work / f"sim_{size}.duckdb"
+            db.write_bytes(catalogue.read_bytes())
+            plays, stats = _simulate(db, users)
+            db.unlink()
+            rate = plays / stats["wall"]
+            limit = raw_limit(plays, work / f"raw_{size}.duckdb")
+            (work / f"raw_{size}.duckdb").unlink()
+            print(
+                f"{size:>10.0e} {users:>9,} {plays:>11,} {stats['wall']:>7.1f} {rate:>11,.0f} "
+                f"{limit:>11,.0f} {rate / limit:>6.0%} {stats['maxrss_mb']:>8,.0f}"
+            )
+        print(
+            "plays/s: end to end (catalogue read + generation + DuckDB write of raw.viewing_events"
+            " and sim.event_truth, users too); raw: random columns of the same shape, same writer."
+        )
+
+
+if __name__ == "__main__":
+    main()
