@@ -1,0 +1,129 @@
+"""Compare: the top titles by plays side by side."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data, ui
+
+MASTER = "marts.anime_master"
+RETENTION = "marts.retention_by_episode"
+BINGE = "marts.binge_depth"
+
+TOP_SQL = """
+with plays as (
+    select anime_id, sum(episode_depth * n_observations) as plays
+    from marts.binge_depth
+    where scope = 'title' and depth_measure = 'session_episodes'
+    group by anime_id
+),
+deepest as (
+    select
+        anime_id,
+        sum(n_observations) as viewers,
+        sum(episode_depth * n_observations) / sum(n_observations) as mean_deepest_episode
+    from marts.binge_depth
+    where scope = 'title' and depth_measure = 'deepest_episode'
+    group by anime_id
+),
+ep1 as (
+    select anime_id, km_survival as retention_1_2
+    from marts.retention_by_episode
+    where scope = 'title' and episode_number = 1
+),
+ranked as (
+    select
+        p.anime_id,
+        coalesce(m.title, p.anime_id) as title,
+        m.anime_type,
+        m.episodes,
+        m.score_mean,
+        p.plays,
+        d.viewers,
+        d.mean_deepest_episode,
+        e.retention_1_2
+    from plays as p
+    left join deepest as d on d.anime_id = p.anime_id
+    left join ep1 as e on e.anime_id = p.anime_id
+    left join marts.anime_master as m on m.anime_id = p.anime_id
+)
+select *
+from ranked
+order by plays desc, title
+limit ?
+"""
+
+CURVES_SQL = """
+select r.anime_id, r.episode_number, r.km_survival, r.km_ci_lower, r.km_ci_upper
+from marts.retention_by_episode as r
+where r.scope = 'title' and r.anime_id in (select unnest(?::varchar[]))
+order by r.anime_id, r.episode_number
+"""
+
+
+def page() -> None:
+    n = st.slider("Number of titles", min_value=2, max_value=10, value=5, key="compare_n")
+    top = data.query(TOP_SQL, [int(n)], tables=[BINGE, RETENTION, MASTER])
+    if top.empty:
+        st.info("No title has been watched yet.")
+        return
+    ids = top["anime_id"].tolist()
+    names = dict(zip(top["anime_id"], top["title"], strict=True))
+    curves = data.query(CURVES_SQL, [ids], tables=[RETENTION])
+    curves["title"] = curves["anime_id"].map(names)
+    curves["rank"] = curves["anime_id"].map({a: i for i, a in enumerate(ids)})
+    curves = curves.sort_values(["rank", "episode_number"])
+    show_band = st.toggle("Show 95% bands", value=False, key="compare_bands")
+
+    left, right = st.columns([3, 2])
+    with left:
+        fig = charts.lines_with_band(
+            curves,
+            "episode_number",
+            "km_survival",
+            f"Retention of the top {len(ids)} titles",
+            group="title",
+            lo="km_ci_lower" if show_band else None,
+            hi="km_ci_upper" if show_band else None,
+            x_title="episode",
+            y_title="still watching",
+            height=420,
+            markers=False,
+        )
+        charts.show(
+            fig,
+            "Kaplan-Meier retention of the most-played titles, overlaid: steeper "
+            "early drops mean weaker hooks.",
+        )
+    with right:
+        fig = charts.bar(top, "title", "plays", "Plays and viewers", horizontal=True, height=420)
+        fig.add_bar(
+            x=top["viewers"], y=top["title"], orientation="h", name="viewers", marker_color=charts.PALETTE[1]
+        )
+        fig.data[0].name = "plays"
+        fig.update_traces(showlegend=True)
+        fig.update_layout(barmode="group")
+        charts.show(fig, "Total episode plays and distinct viewers of each compared title.")
+
+    st.dataframe(
+        top.drop(columns=["anime_id"]),
+        hide_index=True,
+        column_config={
+            "score_mean": st.column_config.NumberColumn("score", format="%.2f"),
+            "plays": st.column_config.NumberColumn(format="%d"),
+            "viewers": st.column_config.NumberColumn(format="%d"),
+            "mean_deepest_episode": st.column_config.NumberColumn("mean deepest episode", format="%.1f"),
+            "retention_1_2": st.column_config.ProgressColumn(
+                "episode 1 → 2", min_value=0.0, max_value=1.0, format="percent"
+            ),
+        },
+    )
+    st.caption("Titles ranked by plays; episode 1 → 2 is the Kaplan-Meier share going on past episode 1.")
+
+
+snap = ui.header(
+    "Compare",
+    "The most-played titles side by side: how well each one keeps its viewers.",
+)
+if snap is not None:
+    ui.section("Compare", page)

@@ -1,0 +1,246 @@
+"""Every page through AppTest: title, chart count, KPIs equal to SQL on the test warehouse."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dashboard.apptest_util import (
+    INJECTIONS,
+    assert_clean,
+    catalogue_charts,
+    fmt_float,
+    fmt_int,
+    fmt_pct,
+    metrics,
+    n_charts,
+    open_page,
+)
+
+
+def test_overview(warehouse_file, wh_sql):
+    at = open_page("overview")
+    assert [t.value for t in at.title] == ["Overview"]
+    assert n_charts(at) == 4
+    m = metrics(at)
+    assert m["Users"] == fmt_int(wh_sql.one("select count(distinct user_id) from marts.sessions"))
+    assert m["Plays"] == fmt_int(wh_sql.one("select sum(n_plays) from marts.sessions"))
+    assert m["Hours watched"] == fmt_int(
+        round(wh_sql.one("select sum(watched_minutes) / 60 from marts.sessions"))
+    )
+    assert m["Titles watched"] == fmt_int(
+        wh_sql.one(
+            "select count(distinct anime_id) from marts.binge_depth "
+            "where scope = 'title' and depth_measure = 'deepest_episode'"
+        )
+    )
+    assert m["Episodes per session"] == fmt_float(wh_sql.one("select avg(n_plays) from marts.sessions"), 2)
+    assert m["Episode 1 → 2 retention"] == fmt_pct(
+        wh_sql.one(
+            "select 1 - dropped / at_risk from marts.retention_by_episode "
+            "where scope = 'all_titles' and episode_number = 1"
+        )
+    )
+    # the other binge measure re-renders without error
+    at.radio(key="overview_binge_measure").set_value("deepest_episode").run()
+    assert_clean(at)
+    assert n_charts(at) == 4
+
+
+def _top_title(wh_sql):
+    return wh_sql.rows(
+        """
+        select r.anime_id, r.at_risk, r.km_survival, m.episodes
+        from marts.retention_by_episode r join marts.anime_master m using (anime_id)
+        where r.scope = 'title' and r.episode_number = 1
+        order by r.at_risk desc, m.title
+        limit 1
+        """
+    )[0]
+
+
+def test_title(warehouse_file, wh_sql):
+    at = open_page("title")
+    assert [t.value for t in at.title] == ["Title"]
+    assert n_charts(at) == 4
+    anime_id, viewers, ep1, episodes = _top_title(wh_sql)
+    assert at.selectbox(key="title_pick").value == anime_id
+    m = metrics(at)
+    assert m["Viewers"] == fmt_int(viewers)
+    assert m["Episode 1 → 2 retention"] == fmt_pct(ep1)
+    assert m["Episodes"] == fmt_int(episodes)
+    finished = wh_sql.one(
+        "select sum(n_observations) filter (where episode_depth >= ?) / sum(n_observations) "
+        "from marts.binge_depth "
+        "where scope = 'title' and anime_id = ? and depth_measure = 'deepest_episode'",
+        [episodes, anime_id],
+    )
+    assert m["Finished the series"] == fmt_pct(finished)
+
+
+def test_title_search_narrows_and_picks(warehouse_file, wh_sql):
+    at = open_page("title")
+    title, anime_id = wh_sql.rows(
+        "select m.title, m.anime_id from marts.retention_by_episode r "
+        "join marts.anime_master m using (anime_id) "
+        "where r.scope = 'title' and r.episode_number = 1 "
+        "and not regexp_matches(m.title, '[%_\\\\]') "
+        "and m.title not in (select title from marts.anime_master group by title "
+        "having count(*) > 1) order by r.at_risk limit 1"
+    )[0]
+    at.text_input(key="title_search").input(title).run()
+    assert_clean(at)
+    options = at.selectbox(key="title_pick").options
+    expected = wh_sql.one(
+        "select count(*) from marts.retention_by_episode r join marts.anime_master m "
+        "using (anime_id) where r.scope = 'title' and r.episode_number = 1 "
+        "and m.title ilike '%' || ? || '%'",
+        [title],
+    )
+    assert len(options) == expected
+    assert all(title.lower() in o.lower() for o in options)
+    at.selectbox(key="title_pick").set_value(anime_id).run()
+    assert_clean(at)
+    assert at.subheader[0].value == title
+    assert n_charts(at) == 4
+
+
+def test_compare(warehouse_file, wh_sql):
+    at = open_page("compare")
+    assert [t.value for t in at.title] == ["Compare"]
+    assert n_charts(at) == 2
+    table = at.dataframe[0].value
+    expected = wh_sql.rows(
+        "select anime_id, sum(episode_depth * n_observations) from marts.binge_depth "
+        "where scope = 'title' and depth_measure = 'session_episodes' "
+        "group by anime_id order by 2 desc limit 5"
+    )
+    assert table["plays"].tolist() == [p for _, p in expected]
+    at.slider(key="compare_n").set_value(3).run()
+    assert_clean(at)
+    assert len(at.dataframe[0].value) == 3
+    at.toggle(key="compare_bands").set_value(True).run()
+    assert_clean(at)
+
+
+def test_cohorts(warehouse_file, wh_sql):
+    at = open_page("cohorts")
+    assert [t.value for t in at.title] == ["Cohorts"]
+    assert n_charts(at) == 2
+    picked = at.multiselect(key="cohorts_pick_week").value
+    n_cohorts = wh_sql.one(
+        "select count(distinct cohort_started_on) from marts.cohort_retention where cohort_grain = 'week'"
+    )
+    assert len(picked) == min(6, n_cohorts)
+    m = metrics(at)
+    assert m["Cohorts shown"] == fmt_int(len(picked))
+    users, week1 = wh_sql.rows(
+        """
+        select
+            (select sum(cohort_users) from (select distinct cohort_started_on, cohort_users
+                from marts.cohort_retention
+                where cohort_grain = 'week' and cohort_started_on in (select unnest(?::date[])))),
+            sum(active_users) / sum(cohort_users)
+        from marts.cohort_retention
+        where cohort_grain = 'week' and period_number = 1 and is_period_complete
+          and cohort_started_on in (select unnest(?::date[]))
+        """,
+        [list(picked), list(picked)],
+    )[0]
+    assert m["Users in them"] == fmt_int(users)
+    assert m["Active in week 1"] == fmt_pct(week1)
+    for grain in ("day", "week"):
+        for measure in ("retention_rate_on_or_after", "retention_rate"):
+            at.radio(key="cohorts_grain").set_value(grain).run()
+            at.radio(key="cohorts_measure").set_value(measure).run()
+            assert_clean(at)
+            assert n_charts(at) == 2
+
+
+def test_model(warehouse_file, wh_sql):
+    at = open_page("model")
+    assert [t.value for t in at.title] == ["Model"]
+    assert n_charts(at) == 8
+    run_id, auc, logreg, episode, oracle, brier, n_val = wh_sql.rows(
+        "select run_id, roc_auc, baseline_logreg_roc_auc, baseline_episode_roc_auc, "
+        "oracle_roc_auc, brier, validation_rows from ml.model_runs "
+        "order by trained_at desc limit 1"
+    )[0]
+    assert at.selectbox(key="model_run").value == run_id
+    m = metrics(at)
+    assert m["Model ROC AUC"] == fmt_float(auc, 3)
+    assert m["Logistic baseline AUC"] == fmt_float(logreg, 3)
+    assert m["Episode-rate baseline AUC"] == fmt_float(episode, 3)
+    assert m["Oracle AUC"] == fmt_float(oracle, 3)
+    assert m["Brier score"] == fmt_float(brier, 4)
+    assert m["Validation plays"] == fmt_int(n_val)
+    # an older run and another threshold model render too
+    runs = [r for (r,) in wh_sql.rows("select run_id from ml.model_runs")]
+    for run in runs:
+        at.selectbox(key="model_run").set_value(run).run()
+        assert_clean(at)
+        assert n_charts(at) == 8
+    at.selectbox(key="model_threshold_model").set_value("baseline_logreg").run()
+    assert_clean(at)
+
+
+def test_predictions(warehouse_file, wh_sql):
+    at = open_page("predictions")
+    assert [t.value for t in at.title] == ["Predictions"]
+    assert n_charts(at) == 2
+    anime_id = wh_sql.one(
+        "select p.anime_id from marts.model_predictions p left join marts.anime_master m using (anime_id) "
+        "group by p.anime_id, m.title order by count(*) desc, coalesce(m.title, p.anime_id) "
+        "limit 1"
+    )
+    assert at.selectbox(key="predictions_title").value == anime_id
+    episode = wh_sql.one(
+        "select episode_number from marts.model_predictions where anime_id = ? "
+        "group by episode_number order by count(*) desc, episode_number limit 1",
+        [anime_id],
+    )
+    assert at.selectbox(key=f"predictions_episode_{anime_id}").value == episode
+    plays, mean_score, observed = wh_sql.rows(
+        "select count(*), avg(score), avg(label::int) from marts.model_predictions "
+        "where anime_id = ? and episode_number = ?",
+        [anime_id, episode],
+    )[0]
+    m = metrics(at)
+    assert m["Validation plays"] == fmt_int(plays)
+    assert m["Mean predicted continuation"] == fmt_pct(mean_score)
+    assert m["Observed continuation"] == fmt_pct(observed)
+    sample = at.dataframe[0].value
+    assert len(sample) == min(50, plays)
+    assert sample["completion"].notna().all()  # features joined from marts.ml_features
+
+
+WATCHED = {
+    "title": "select anime_id from marts.retention_by_episode where scope = 'title'",
+    "predictions": "select anime_id from marts.model_predictions",
+    "catalogue": "select anime_id from marts.anime_master",
+}
+CHARTS = {"title": 4, "predictions": 2}
+
+
+@pytest.mark.parametrize(
+    ("page", "key"),
+    [("title", "title_search"), ("predictions", "predictions_search"), ("catalogue", "catalogue_search")],
+)
+def test_text_inputs_are_injection_safe(warehouse_file, wh_sql, page, key):
+    tables = ["marts.anime_master", "marts.sessions", "marts.model_predictions"]
+    before = {t: wh_sql.one(f"select count(*) from {t}") for t in tables}
+    full = catalogue_charts(wh_sql) if page == "catalogue" else CHARTS[page]
+    at = open_page(page)
+    for text in INJECTIONS:
+        at.text_input(key=key).input(text).run()
+        assert_clean(at)
+        # the text is matched literally as a substring of titles, never executed
+        matches = wh_sql.one(
+            f"select count(*) from marts.anime_master where anime_id in ({WATCHED[page]}) "
+            "and strpos(lower(title), lower(?)) > 0",
+            [text],
+        )
+        assert n_charts(at) == (full if matches or page == "catalogue" else 0), text
+    at.text_input(key=key).input("").run()
+    assert_clean(at)
+    assert n_charts(at) == full
+    assert {t: wh_sql.one(f"select count(*) from {t}") for t in tables} == before
