@@ -6,6 +6,9 @@ For each target size the simulator runs end to end (catalogue read, generation, 
 fresh subprocess, so its peak RSS is its own. The raw limit generates random columns of the same
 count and types as what the simulator writes (raw.viewing_events + sim.event_truth) and inserts
 them the same way (Arrow, register + insert). Figures only; nothing is asserted.
+
+On a shared machine wall-clock rates move with the load; the CPU seconds of both sides (all
+threads) and their ratio are printed too, as a steadier comparison.
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ from simulator.cli import main
 t = time.perf_counter()
 rc = main(sys.argv[1:])
 wall = time.perf_counter() - t
-print(json.dumps({"rc": rc, "wall": wall,
-                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+use = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"rc": rc, "wall": wall, "cpu": use.ru_utime + use.ru_stime,
+                  "maxrss_mb": use.ru_maxrss / 1024}))
 """
 
 
@@ -69,15 +73,16 @@ def _simulate(db: Path, users: int) -> tuple[int, dict]:
     return int(plays), stats
 
 
-def raw_limit(n: int, db: Path, batch: int = 500_000) -> float:
-    """Rows/s for generating and writing random columns shaped like the simulator's output."""
+def raw_limit(n: int, db: Path, batch: int = 500_000) -> tuple[float, float]:
+    """Rows/s and CPU seconds for generating and writing random columns shaped like the
+    simulator's output."""
     from simulator.writer import SCHEMAS
 
     con = duckdb.connect(str(db))
     rng = np.random.default_rng(0)
     names = pa.array([f"mal-{i}" for i in range(3500)])
     devices = pa.array(["tv", "mobile", "desktop", "tablet"])
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         con.execute("create schema raw; create schema sim")
         for table in ("raw.viewing_events", "sim.event_truth"):
@@ -119,7 +124,7 @@ def raw_limit(n: int, db: Path, batch: int = 500_000) -> float:
                 con.unregister("chunk")
     finally:
         con.close()
-    return n / (time.perf_counter() - t0)
+    return n / (time.perf_counter() - t0), time.process_time() - c0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -145,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"simulator bench: {DAYS}-day window, {per_user:.1f} plays per user (pilot)")
         header = (
             f"{'target':>10} {'users':>9} {'plays':>11} {'wall s':>7} {'plays/s':>11} "
-            f"{'raw rows/s':>11} {'ratio':>6} {'peak MB':>8}"
+            f"{'raw rows/s':>11} {'ratio':>6} {'peak MB':>8} {'cpu s':>6} {'raw cpu s':>9} {'cpu ratio':>9}"
         )
         print(header)
         for size in sizes:
@@ -155,15 +160,18 @@ def main(argv: list[str] | None = None) -> None:
             plays, stats = _simulate(db, users)
             db.unlink()
             rate = plays / stats["wall"]
-            limit = raw_limit(plays, work / f"raw_{size}.duckdb")
+            limit, limit_cpu = raw_limit(plays, work / f"raw_{size}.duckdb")
             (work / f"raw_{size}.duckdb").unlink()
             print(
                 f"{size:>10.0e} {users:>9,} {plays:>11,} {stats['wall']:>7.1f} {rate:>11,.0f} "
-                f"{limit:>11,.0f} {rate / limit:>6.0%} {stats['maxrss_mb']:>8,.0f}"
+                f"{limit:>11,.0f} {rate / limit:>6.0%} {stats['maxrss_mb']:>8,.0f} {stats['cpu']:>6.1f} "
+                f"{limit_cpu:>9.1f} {limit_cpu / stats['cpu']:>9.0%}"
             )
         print(
             "plays/s: end to end (catalogue read + generation + DuckDB write of raw.viewing_events"
-            " and sim.event_truth, users too); raw: random columns of the same shape, same writer."
+            " and sim.event_truth, users too); raw: random columns of the same shape, same writer;"
+            " cpu: CPU seconds of each side (the simulator's include its imports and catalogue read),"
+            " cpu ratio = raw cpu / simulator cpu for the same rows."
         )
 
 

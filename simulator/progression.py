@@ -10,6 +10,13 @@ Continuation is decided at the end of each play with probability p_continue. A c
 next episode is always scheduled less than 13 days later (and can be pushed back by at most a few
 other plays), a dropped title is never resumed, and a title is never started twice, so p_continue
 is exactly the probability of the SQL label "plays episode n+1 within 14 days".
+
+Throughput: every per-user constant (schedule weights, taste CDF, leading terms of the logits) is
+computed once per chunk; state arrays are never compacted (the live users are a row index); a
+step draws only the uniform slots it uses, for the rows that use them (a slot's value does not
+depend on which other slots are drawn); events are written into preallocated batch columns.
+Each of these keeps every value bit-identical to the straightforward formulation: same
+operations, same operands, same order (tests/simulator/test_determinism.py pins a fingerprint).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ MAX_NEXT_GAP = 13 * DAY  # a continued title is always played again well inside 
 STEP_BITS = 20  # event_id = user_id * 2**20 + play ordinal
 DISCOVERY_COUNTER = 2**21  # separate counter range for discovery draws
 TRIES = 3  # attempts to draw a title the user has not started before
+BITSET_MAX_BYTES = 64 * 2**20  # started-title bits per chunk above which a list is kept instead
 
 # Play-step uniform slots.
 (P_EPS1, P_EPS2, P_AB, P_ABF, P_CONT, P_BINGE, P_PAUSE) = range(7)
@@ -63,81 +71,48 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-class _State:
-    """Per-user state arrays of the live users of a chunk (compacted as users finish)."""
-
-    def __init__(self, users: Users, k: int, disc_due: np.ndarray) -> None:
-        n = len(users.user_id)
-        self.row = np.arange(n)  # position in the chunk's Users (for final truth)
-        self.users = users
-        self.t_free = np.full(n, -np.inf)
-        self.last_start = np.full(n, -np.inf)
-        self.sess_start = np.zeros(n)
-        self.sess_pos = np.zeros(n, dtype=np.int64)
-        self.sess_dev = users.device.copy()
-        self.slot_title = np.full((n, k), -1, dtype=np.int64)
-        self.slot_ep = np.zeros((n, k), dtype=np.int64)
-        self.slot_due = np.full((n, k), np.inf)
-        self.slot_aff = np.zeros((n, k))
-        self.disc_due = disc_due
-        self.dorm = np.zeros(n, dtype=bool)
-        self.n_dorm = np.zeros(n, dtype=np.int64)
-        self.last_dorm = np.full(n, np.nan)
-        self.hist = np.full((n, 8), -1, dtype=np.int64)
-        self.hist_n = np.zeros(n, dtype=np.int64)
-
-    _ARRAYS = (
-        "row t_free last_start sess_start sess_pos sess_dev slot_title slot_ep slot_due "
-        "slot_aff disc_due dorm n_dorm last_dorm hist hist_n"
-    ).split()
-
-    def keep(self, mask: np.ndarray) -> None:
-        for name in self._ARRAYS:
-            setattr(self, name, getattr(self, name)[mask])
-        self.users = self.users.take(mask)
-
-    def push_history(self, rows: np.ndarray, titles: np.ndarray) -> None:
-        if rows.size and self.hist_n[rows].max() >= self.hist.shape[1]:
-            grow = np.full_like(self.hist, -1)
-            self.hist = np.concatenate([self.hist, grow], axis=1)
-        self.hist[rows, self.hist_n[rows]] = titles
-        self.hist_n[rows] += 1
-
-
 class _Scheduler:
-    """Start times of later sessions: a day offset with geometric-ish weights, at the user's hour."""
+    """Start times of later sessions: a day offset with geometric-ish weights, at the user's hour.
 
-    def __init__(self, cfg: Config, window: Window) -> None:
+    The weights q^d (x the weekend boost) depend only on the user (q) and on the weekday of the
+    first candidate day, so their cumulative sums are tabulated once per chunk: (user, weekday
+    phase, day offset). A draw then only looks its row up.
+    """
+
+    def __init__(self, cfg: Config, window: Window, q: np.ndarray, pref_hour: np.ndarray) -> None:
         t, p = cfg.timing, cfg.population
-        self.days = np.arange(int(t["max_gap_days"]) + 1, dtype=float)
-        self.boost = t["weekend_boost"]
+        days = np.arange(int(t["max_gap_days"]) + 1, dtype=float)
+        self.n_days = len(days)
         self.start_weekday = window.start_weekday
+        self.pref_hour = pref_hour
         self.p = p
-
-    def weekend(self, day: np.ndarray) -> np.ndarray:
-        return (self.start_weekday + day.astype(np.int64)) % 7 >= 5
+        w = q[:, None] ** days[None, :]
+        weekend = (np.arange(7)[:, None] + days.astype(np.int64)[None, :]) % 7 >= 5
+        factor = np.where(weekend, t["weekend_boost"], 1.0)
+        cdf = np.empty((len(q), 7, self.n_days))
+        for phase in range(7):
+            cdf[:, phase] = np.cumsum(w * factor[phase], axis=1)
+        self.cdf = cdf.reshape(len(q) * 7, self.n_days)
 
     def __call__(
         self,
+        rows: np.ndarray,
         after: np.ndarray,
-        q: np.ndarray,
-        pref_hour: np.ndarray,
         u_day: np.ndarray,
         z_hour: np.ndarray,
         u_weekend: np.ndarray,
     ) -> np.ndarray:
         p = self.p
         day0 = np.floor(after / DAY)
-        w = q[:, None] ** self.days[None, :]
-        w = w * np.where(self.weekend(day0[:, None] + self.days[None, :]), self.boost, 1.0)
-        cdf = np.cumsum(w, axis=1)
-        offset = (cdf < (u_day * cdf[:, -1])[:, None]).sum(axis=1)
-        day = day0 + np.minimum(offset, len(self.days) - 1)
-        daytime = self.weekend(day) & (u_weekend < p["weekend_daytime_share"])
+        phase = (self.start_weekday + day0.astype(np.int64)) % 7
+        cdf = self.cdf.take(rows * 7 + phase, axis=0)
+        offset = np.minimum((cdf < (u_day * cdf[:, -1])[:, None]).sum(axis=1), self.n_days - 1)
+        day = day0 + offset
+        daytime = ((phase + offset) % 7 >= 5) & (u_weekend < p["weekend_daytime_share"])
         hour = np.where(
             daytime,
             p["weekend_daytime_hour_mean"] + p["weekend_daytime_hour_sd"] * z_hour,
-            pref_hour + p["session_hour_sd"] * z_hour,
+            self.pref_hour[rows] + p["session_hour_sd"] * z_hour,
         )
         t = np.floor(day * DAY + np.clip(hour, 6.0, 27.5) * HOUR)
         # A "later" session is a new session: at least the idle gap after `after`.
@@ -145,22 +120,190 @@ class _Scheduler:
 
 
 def _choose_titles(
-    cat: Catalogue, cfg: Config, taste: np.ndarray, hist: np.ndarray, ud: np.ndarray
+    cat: Catalogue,
+    cfg: Config,
+    taste_cdf: np.ndarray,
+    history: _History,
+    rows: np.ndarray,
+    ud: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A title per discovering user (taste mixture or popularity), never one already started."""
+    """A title per discovering user (taste mixture or popularity), never one already started.
+
+    `rows` are the discovering users and `taste_cdf` their rows of the taste CDFs. A later try is
+    only drawn for the users whose earlier tries all hit a title they had started.
+    """
     explore = ud[:, D_EXPLORE] < cfg.titles["explore_share"]
-    cdf = np.cumsum(taste, axis=1, dtype=np.float64)
     chosen = np.full(len(ud), -1, dtype=np.int64)
-    found = np.zeros(len(ud), dtype=bool)
+    todo = np.arange(len(ud))
+    last_tag = taste_cdf.shape[1] - 1
     for t in range(TRIES):
-        tag = (cdf < (ud[:, D_TAG + t] * cdf[:, -1])[:, None]).sum(axis=1)
-        tag = np.minimum(tag, cdf.shape[1] - 1)
-        by_tag = cat.sample_by_tag(tag, ud[:, D_PICK + t])
-        c = np.where(explore, cat.sample_global(ud[:, D_PICK + t]), by_tag)
-        take = ~found & ~(hist == c[:, None]).any(axis=1)
-        chosen[take] = c[take]
-        found |= take
+        # Popularity for the exploring users, else a tag drawn from the user's taste.
+        c = np.empty(todo.size, dtype=np.int64)
+        ex = explore[todo]
+        gi, ti = np.flatnonzero(ex), np.flatnonzero(~ex)
+        c[gi] = cat.sample_global(ud[todo[gi], D_PICK + t])
+        rows_t = todo[ti]
+        cdf = taste_cdf[rows_t]
+        tag = np.minimum((cdf < (ud[rows_t, D_TAG + t] * cdf[:, -1])[:, None]).sum(axis=1), last_tag)
+        c[ti] = cat.sample_by_tag(tag, ud[rows_t, D_PICK + t])
+        take = ~history.started(rows[todo], c)
+        chosen[todo[take]] = c[take]
+        todo = todo[~take]
+        if not todo.size:
+            break
+    found = chosen >= 0
     return chosen, found
+
+
+class _History:
+    """The titles each user of a chunk has started (a title is never started twice).
+
+    A bit per (user, title) when that fits in `BITSET_MAX_BYTES` (a lookup is O(1) whatever the
+    number of titles a user started), else a growing (user, n-th title) matrix.
+    """
+
+    def __init__(self, n_users: int, n_titles: int) -> None:
+        self.n = np.zeros(n_users, dtype=np.int64)
+        width = (n_titles + 7) // 8
+        self.bits = n_users * width <= BITSET_MAX_BYTES
+        if self.bits:
+            self.seen = np.zeros((n_users, width), dtype=np.uint8)
+        else:
+            self.seen = np.full((n_users, 8), -1, dtype=np.int64)
+
+    def started(self, rows: np.ndarray, titles: np.ndarray) -> np.ndarray:
+        if self.bits:
+            return (self.seen[rows, titles >> 3] >> (titles & 7).astype(np.uint8)) & 1 == 1
+        return (self.seen[rows] == titles[:, None]).any(axis=1)
+
+    def push(self, rows: np.ndarray, titles: np.ndarray) -> None:
+        """Record one new title for each of `rows` (distinct rows)."""
+        if self.bits:
+            self.seen[rows, titles >> 3] |= np.left_shift(1, titles & 7).astype(np.uint8)
+        else:
+            if rows.size and self.n[rows].max() >= self.seen.shape[1]:
+                grow = np.full_like(self.seen, -1)
+                self.seen = np.concatenate([self.seen, grow], axis=1)
+            self.seen[rows, self.n[rows]] = titles
+        self.n[rows] += 1
+
+
+class _Chunk:
+    """A chunk's users: constants derived once per user, and the simulation state.
+
+    Arrays are indexed by the user's row in the chunk and never compacted: the live users of a
+    step are a row index (`act`), so a user leaving costs nothing.
+    """
+
+    def __init__(self, users: Users, cat: Catalogue, cfg: Config, window: Window) -> None:
+        from simulator.population import first_play_delay
+
+        pt, pc, pcomp, pch = cfg.timing, cfg.continuation, cfg.completion, cfg.churn
+        n = len(users.user_id)
+        k = int(cfg.titles["max_parallel_titles"])
+        eng = users.engagement
+        self.users = users
+        self.k = k
+        # Per-user constants (each the exact leading part of an expression evaluated per event).
+        self.key = users.key
+        self.user_id = users.user_id
+        self.device = users.device
+        self.budget = users.budget_minutes
+        self.interest_eng = pcomp["engagement_weight"] * eng
+        self.logit_eng = pc["engagement_coef"] * eng
+        self.binge_user = pt["binge_base"] + users.binge + pt["binge_engagement"] * eng
+        self.p_dorm = sigmoid(
+            np.log(pch["dormancy_per_title"] / (1 - pch["dormancy_per_title"]))
+            - pch["dormancy_engagement_slope"] * eng
+        )
+        self.taste = users.taste
+        self.taste_cdf = np.cumsum(users.taste, axis=1, dtype=np.float64)
+        self.later = _Scheduler(
+            cfg, window, sigmoid(pt["later_q_base"] - pt["later_q_engagement"] * eng), users.pref_hour
+        )
+        self.discovery = _Scheduler(
+            cfg,
+            window,
+            sigmoid(pt["discovery_q_base"] - pt["discovery_q_engagement"] * eng),
+            users.pref_hour,
+        )
+        # State.
+        first = users.signup + first_play_delay(users)
+        self.disc_due = np.where(users.never_watch, np.inf, first)
+        self.t_free = np.full(n, -np.inf)
+        self.last_start = np.full(n, -np.inf)
+        self.sess_start = np.zeros(n)
+        self.sess_pos = np.zeros(n, dtype=np.int64)
+        self.sess_dev = users.device.copy()
+        self.slot_due = np.full((k, n), np.inf)  # slot-major: a step reads k rows of live users
+        # Flat (row * k + slot) views of the other per-slot arrays.
+        self.slot_title = np.full(n * k, -1, dtype=np.int64)
+        self.slot_ep = np.zeros(n * k, dtype=np.int64)
+        self.slot_aff = np.zeros(n * k)
+        self.dorm = np.zeros(n, dtype=bool)
+        self.n_dorm = np.zeros(n, dtype=np.int64)
+        self.last_dorm = np.full(n, np.nan)
+        self.history = _History(n, cat.n_titles)
+
+
+class _Tables:
+    """Per-title and per-episode-number terms, computed once per chunk."""
+
+    def __init__(self, cat: Catalogue, cfg: Config) -> None:
+        pc = cfg.continuation
+        score = cat.score
+        self.logit_title = (
+            np.where(np.isfinite(score), pc["score_coef"] * (score - pc["score_centre"]), 0.0)
+            + cat.title_effect
+        )
+        ep = np.arange(int(cat.n_episodes.max()) + 2, dtype=np.int64)
+        self.logit_episode = -pc["hook_drop"] * np.exp(-(ep - 1) / pc["hook_tau"])
+        self.ep_first = cat.ep_offset - 1  # + episode number = index in ep_duration
+        self.ep_duration = cat.ep_duration.astype(np.int64)
+        self.n_episodes = cat.n_episodes
+
+
+# Emitted event columns and their types.
+EVENT_COLUMNS: dict[str, type] = {
+    "event_id": np.int64,
+    "user_id": np.int64,
+    "title": np.int32,  # index into the catalogue
+    "episode_number": np.int32,
+    "started": np.float64,  # seconds after the window start
+    "watched": np.int32,
+    "duration": np.int32,
+    "device": np.int32,  # index into the sorted device names
+    "p_continue": np.float64,  # NaN for a title's last episode
+    "will_continue": np.bool_,
+    "interest": np.float64,
+    **dict.fromkeys(LOGIT_TERMS, np.float32),
+}
+
+
+class _Batch:
+    """Event columns filled step by step in place, handed over every `rows` events."""
+
+    def __init__(self, rows: int, max_step: int, emit: Callable[[dict[str, np.ndarray]], None]) -> None:
+        self.rows, self.capacity, self.emit = rows, rows + max_step, emit
+        self._new()
+
+    def _new(self) -> None:
+        # Fresh arrays each time: the consumer may keep the emitted ones (zero-copy Arrow).
+        self.cols = {name: np.empty(self.capacity, dtype=t) for name, t in EVENT_COLUMNS.items()}
+        self.n = 0
+
+    def add(self, m: int, **values: np.ndarray | float) -> None:
+        lo, hi = self.n, self.n + m
+        for name, v in values.items():
+            self.cols[name][lo:hi] = v
+        self.n = hi
+        if hi >= self.rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.n:
+            self.emit({name: v[: self.n] for name, v in self.cols.items()})
+            self._new()
 
 
 def simulate_chunk(
@@ -173,204 +316,203 @@ def simulate_chunk(
 ) -> dict[str, np.ndarray]:
     """Simulate one chunk of users over [0, window.end).
 
-    Event columns are handed to `emit` in batches of about `flush_rows` (bounded memory whatever
-    the chunk size); the per-user truth as of the window end is returned.
+    Event columns (event_id, user_id, title index, episode_number, started seconds, watched,
+    duration, device index, p_continue with NaN for a last episode, will_continue, interest and
+    the float32 logit terms) are handed to `emit` in batches of about `flush_rows` (bounded
+    memory whatever the chunk size); the per-user truth as of the window end is returned.
     """
-    from simulator.population import first_play_delay
-
     pt, pc, pcomp, pch, pp = cfg.timing, cfg.continuation, cfg.completion, cfg.churn, cfg.population
-    k_slots = int(cfg.titles["max_parallel_titles"])
-    n_users = len(users.user_id)
-    first = users.signup + first_play_delay(users)
-    st = _State(users, k_slots, np.where(users.never_watch, np.inf, first))
-    sched = _Scheduler(cfg, window)
+    st = _Chunk(users, cat, cfg, window)
+    tab = _Tables(cat, cfg)
+    k_slots = st.k
     _, dev_cdf = categorical(pp["device_weights"])
     n_tags = len(cat.tags)
-
-    final_titles = np.zeros(n_users, dtype=np.int64)
-    final_dorm_n = np.zeros(n_users, dtype=np.int64)
-    final_dorm_last = np.full(n_users, np.nan)
-    final_dorm = np.zeros(n_users, dtype=bool)
-
-    cols: dict[str, list[np.ndarray]] = {
-        name: []
-        for name in (
-            "user_id step title episode_number started watched duration device p_continue "
-            "will_continue interest".split()
-            + list(LOGIT_TERMS)
-        )
-    }
     end = window.end
+    # Scalars of the per-event expressions, hoisted out of the loop.
+    ti = cfg.titles
+    taste_weight, affinity_sd = ti["taste_weight"], ti["affinity_sd"]
+    never_return, comeback_days = pch["never_return_share"], pch["comeback_mean_days"]
+    other_device = pp["other_device_session_share"]
+    episode_sd = pcomp["episode_sd"]
+    full_a, full_b = pcomp["full_intercept"], pcomp["full_slope"]
+    ab_a, ab_b = pcomp["abandon_intercept"], pcomp["abandon_slope"]
+    ab_lo, ab_hi = pcomp["abandon_min"], pcomp["abandon_max"]
+    c_base, c_aff = pc["base"], pc["affinity_coef"]
+    c_comp, c_centre = pc["completion_coef"], pc["completion_centre"]
+    c_fatigue, c_recency = pc["fatigue_coef"], pc["recency_coef"]
+    b_pos, b_budget, b_night = pt["binge_position_coef"], pt["binge_budget_coef"], pt["late_night_coef"]
+    pause_mean, pause_lo, pause_hi = (
+        pt["pause_mean_seconds"],
+        pt["pause_min_seconds"],
+        pt["pause_max_seconds"],
+    )
+    browse_share, browse_delay = pt["browse_after_end_share"], pt["browse_delay_mean_seconds"]
+
+    batch = _Batch(flush_rows, len(users.user_id), emit)
+
+    act = np.arange(len(users.user_id))  # rows of the live users
     j = 0
-    pending = 0
-
-    def flush() -> None:
-        if pending:
-            emit({name: np.concatenate(v) for name, v in cols.items()})
-            for v in cols.values():
-                v.clear()
-
-    while len(st.row):
-        slot_min = st.slot_due.min(axis=1)
-        is_disc = st.disc_due < slot_min
-        t0 = np.maximum(np.where(is_disc, st.disc_due, slot_min), st.t_free)
+    while act.size:
+        # The earliest slot (first on ties, as argmin) and its due time, slot by slot.
+        sd = st.slot_due[:, act]
+        slot_min = sd[0]
+        k = np.zeros(act.size, dtype=np.int64)
+        for s in range(1, k_slots):
+            k[sd[s] < slot_min] = s
+            slot_min = np.minimum(slot_min, sd[s])
+        dd = st.disc_due[act]
+        is_disc = dd < slot_min
+        t0 = np.maximum(np.where(is_disc, dd, slot_min), st.t_free[act])
         live = t0 < end
         if not live.all():
-            dead = ~live
-            r = st.row[dead]
-            final_titles[r] = st.hist_n[dead]
-            final_dorm_n[r] = st.n_dorm[dead]
-            final_dorm_last[r] = st.last_dorm[dead]
-            final_dorm[r] = st.dorm[dead]
-            st.keep(live)
-            is_disc, t0 = is_disc[live], t0[live]
-            if not len(st.row):
+            act, k, is_disc, t0 = act[live], k[live], is_disc[live], t0[live]
+            if not act.size:
                 break
         if j >= 2**STEP_BITS:
             raise RuntimeError("a user exceeded 2**20 plays; shorten the window")
-        u_ = st.users
-        k = st.slot_due.argmin(axis=1)
         has_play = ~is_disc
 
         # --- discovery: pick a new title for users whose next event is a discovery ---
-        ds = np.flatnonzero(is_disc)
-        if ds.size:
-            ud = rng.uniforms(u_.key[ds], j + DISCOVERY_COUNTER, N_DISC_U)
-            free = st.slot_title[ds] < 0
-            fk = free.argmax(axis=1)
-            title, found = _choose_titles(cat, cfg, u_.taste[ds], st.hist[ds], ud)
+        di = np.flatnonzero(is_disc)
+        if di.size:
+            ds = act[di]
+            ud = rng.uniforms(st.key[ds], j + DISCOVERY_COUNTER, N_DISC_U)
+            free = st.slot_title.reshape(-1, k_slots)[ds] < 0
+            title, found = _choose_titles(cat, cfg, st.taste_cdf[ds], st.history, ds, ud)
             ok = free.any(axis=1) & found
-            taste_match = (u_.taste[ds] * cat.title_tags[title]).sum(axis=1) / cat.n_title_tags[title]
-            match = np.clip(np.log(np.maximum(taste_match * n_tags, 1e-6)), -3.0, 3.0)
-            aff = cfg.titles["taste_weight"] * match + cfg.titles["affinity_sd"] * rng.normal(
-                ud[:, D_AFF1], ud[:, D_AFF2]
-            )
-            rows, slots = ds[ok], fk[ok]
-            st.slot_title[rows, slots] = title[ok]
-            st.slot_ep[rows, slots] = 1
-            st.slot_aff[rows, slots] = aff[ok]
-            k[rows] = slots
-            has_play[rows] = True
-            st.push_history(rows, title[ok])
+            if ok.any():
+                oi = np.flatnonzero(ok)
+                rows, slots, t_ok, u_ok = ds[oi], free[oi].argmax(axis=1), title[oi], ud[oi]
+                taste_match = (st.taste[rows] * cat.title_tags[t_ok]).sum(axis=1) / cat.n_title_tags[t_ok]
+                match = np.clip(np.log(np.maximum(taste_match * n_tags, 1e-6)), -3.0, 3.0)
+                aff = taste_weight * match + affinity_sd * rng.normal(u_ok[:, D_AFF1], u_ok[:, D_AFF2])
+                flat = rows * k_slots + slots
+                st.slot_title[flat] = t_ok
+                st.slot_ep[flat] = 1
+                st.slot_aff[flat] = aff
+                k[di[oi]] = slots
+                has_play[di[oi]] = True
+                st.history.push(rows, t_ok)
             # Next discovery, or a dormant spell (churn): no new titles until the comeback.
-            td = t0[ds]
-            q = sigmoid(pt["discovery_q_base"] - pt["discovery_q_engagement"] * u_.engagement[ds])
-            nxt = sched(
-                td + HOUR,
-                q,
-                u_.pref_hour[ds],
-                ud[:, D_DAY],
-                rng.normal(ud[:, D_H1], ud[:, D_H2]),
-                ud[:, D_WK],
-            )
-            p_dorm = sigmoid(
-                np.log(pch["dormancy_per_title"] / (1 - pch["dormancy_per_title"]))
-                - pch["dormancy_engagement_slope"] * u_.engagement[ds]
-            )
-            dormant = ud[:, D_DORM] < p_dorm
-            comeback = np.where(
-                ud[:, D_NEVER] < pch["never_return_share"],
-                np.inf,
-                td + np.floor(-np.log(ud[:, D_LEN]) * pch["comeback_mean_days"] * DAY),
-            )
-            st.disc_due[ds] = np.where(dormant, comeback, nxt)
+            td = t0[di]
+            dormant = ud[:, D_DORM] < st.p_dorm[ds]
+            due = np.empty(ds.size)
+            wi = np.flatnonzero(~dormant)
+            if wi.size:
+                uw = ud[wi]
+                due[wi] = st.discovery(
+                    ds[wi], td[wi] + HOUR, uw[:, D_DAY], rng.normal(uw[:, D_H1], uw[:, D_H2]), uw[:, D_WK]
+                )
+            si = np.flatnonzero(dormant)
+            if si.size:
+                us = ud[si]
+                due[si] = np.where(
+                    us[:, D_NEVER] < never_return,
+                    np.inf,
+                    td[si] + np.floor(-np.log(us[:, D_LEN]) * comeback_days * DAY),
+                )
+                st.n_dorm[ds[si]] += 1
+                st.last_dorm[ds[si]] = td[si]
+            st.disc_due[ds] = due
             st.dorm[ds] = dormant
-            st.n_dorm[ds] += dormant
-            st.last_dorm[ds] = np.where(dormant, td, st.last_dorm[ds])
 
         # --- plays ---
-        ps = np.flatnonzero(has_play)
-        if ps.size:
-            up = rng.uniforms(u_.key[ps], j, N_PLAY_U)
-            kp = k[ps]
-            title = st.slot_title[ps, kp]
-            ep = st.slot_ep[ps, kp]
-            aff = st.slot_aff[ps, kp]
-            eng = u_.engagement[ps]
-            t = t0[ps]
+        pi = np.flatnonzero(has_play)
+        if pi.size:
+            ps = act[pi]
+            h = rng.draw_hash(st.key[ps], j)
+            up = rng.slot_uniforms(h, (P_EPS1, P_EPS2, P_AB, P_CONT, P_BINGE))
+            flat = ps * k_slots + k[pi]
+            title = st.slot_title[flat]
+            ep = st.slot_ep[flat]
+            aff = st.slot_aff[flat]
+            t = t0[pi]
             new_sess = (t - st.t_free[ps]) > SESSION_GAP
             pos = np.where(new_sess, 1, st.sess_pos[ps] + 1)
             sess_start = np.where(new_sess, t, st.sess_start[ps])
             sess_min = (t - sess_start) / 60.0
-            switch = up[:, P_DEVSW] < pp["other_device_session_share"]
-            dev = np.where(
-                new_sess,
-                np.where(switch, pick(dev_cdf, up[:, P_DEV]), u_.device[ps]),
-                st.sess_dev[ps],
-            )
+            dev = st.sess_dev[ps]
+            ni = np.flatnonzero(new_sess)
+            if ni.size:
+                un = rng.slot_uniforms(h[ni], (P_DEVSW, P_DEV))
+                dev[ni] = np.where(un[:, 0] < other_device, pick(dev_cdf, un[:, 1]), st.device[ps[ni]])
             gap_days = (t - st.last_start[ps]) / DAY  # inf on a user's first play
 
             # Completion: the episode's interest, revealed (mostly) by how much is watched.
-            z = (
-                aff
-                + pcomp["engagement_weight"] * eng
-                + pcomp["episode_sd"] * rng.normal(up[:, P_EPS1], up[:, P_EPS2])
-            )
-            full = sigmoid(pcomp["full_intercept"] + pcomp["full_slope"] * z)
-            abandon = up[:, P_AB] < sigmoid(pcomp["abandon_intercept"] - pcomp["abandon_slope"] * z)
-            lo, hi = pcomp["abandon_min"], pcomp["abandon_max"]
-            frac = np.where(abandon, full * (lo + (hi - lo) * up[:, P_ABF]), full)
-            dur = cat.ep_duration[cat.ep_offset[title] + ep - 1].astype(np.int64)
+            z = aff + st.interest_eng[ps] + episode_sd * rng.normal(up[:, 0], up[:, 1])
+            frac = sigmoid(full_a + full_b * z)
+            abandon = up[:, 2] < sigmoid(ab_a - ab_b * z)
+            ai = np.flatnonzero(abandon)
+            if ai.size:
+                u_abf = rng.slot_uniforms(h[ai], (P_ABF,))[:, 0]
+                frac[ai] = frac[ai] * (ab_lo + (ab_hi - ab_lo) * u_abf)
+            dur = tab.ep_duration[tab.ep_first[title] + ep]
             watched = np.clip(np.round(frac * dur), 1, dur).astype(np.int64)
             completion = watched / dur
-            is_last = ep >= cat.n_episodes[title]
+            is_last = ep >= tab.n_episodes[title]
 
-            # Continuation logit, term by term (stored in sim.event_truth).
-            score = cat.score[title]
-            terms = {
-                "logit_base": np.full(ps.size, pc["base"]),
-                "logit_episode": -pc["hook_drop"] * np.exp(-(ep - 1) / pc["hook_tau"]),
-                "logit_title": np.where(
-                    np.isfinite(score), pc["score_coef"] * (score - pc["score_centre"]), 0.0
-                )
-                + cat.title_effect[title],
-                "logit_engagement": pc["engagement_coef"] * eng,
-                "logit_affinity": pc["affinity_coef"] * aff,
-                "logit_completion": pc["completion_coef"] * (completion - pc["completion_centre"]),
-                "logit_fatigue": -pc["fatigue_coef"] * (pos - 1),
-                "logit_recency": np.where(
-                    np.isfinite(gap_days), -pc["recency_coef"] * np.log1p(gap_days), 0.0
-                ),
-            }
-            p_cont = sigmoid(sum(terms.values()))
-            cont = (up[:, P_CONT] < p_cont) & ~is_last
+            # Continuation logit, term by term (stored in sim.event_truth), summed in this order.
+            l_episode = tab.logit_episode[ep]
+            l_title = tab.logit_title[title]
+            l_eng = st.logit_eng[ps]
+            l_aff = c_aff * aff
+            l_comp = c_comp * (completion - c_centre)
+            l_fatigue = -c_fatigue * (pos - 1)
+            l_recency = np.where(np.isfinite(gap_days), -c_recency * np.log1p(gap_days), 0.0)
+            logit = c_base + l_episode
+            logit += l_title
+            logit += l_eng
+            logit += l_aff
+            logit += l_comp
+            logit += l_fatigue
+            logit += l_recency
+            p_cont = sigmoid(logit)
+            cont = (up[:, 3] < p_cont) & ~is_last
             t_end = t + watched
+            used = sess_min + watched / 60.0
 
             # When the next episode is played: now (binge) or at a later session.
-            hour_end = (t_end % DAY) / HOUR
-            binge_logit = (
-                pt["binge_base"]
-                + u_.binge[ps]
-                + pt["binge_engagement"] * eng
-                - pt["binge_position_coef"] * pos
-                - pt["binge_budget_coef"] * (sess_min + watched / 60.0) / u_.budget_minutes[ps]
-                - pt["late_night_coef"] * (hour_end < 5.0)
-            )
-            now = up[:, P_BINGE] < sigmoid(binge_logit)
-            pause = np.clip(
-                np.floor(-np.log(up[:, P_PAUSE]) * pt["pause_mean_seconds"]),
-                pt["pause_min_seconds"],
-                pt["pause_max_seconds"],
-            )
-            q = sigmoid(pt["later_q_base"] - pt["later_q_engagement"] * eng)
-            later = sched(
-                t_end,
-                q,
-                u_.pref_hour[ps],
-                up[:, P_LDAY],
-                rng.normal(up[:, P_LH1], up[:, P_LH2]),
-                up[:, P_LWK],
-            )
-            nxt = np.minimum(np.where(now, t_end + pause, later), t + MAX_NEXT_GAP)
-            st.slot_ep[ps, kp] = ep + 1
-            st.slot_due[ps, kp] = np.where(cont, nxt, np.inf)
-            st.slot_title[ps, kp] = np.where(cont, title, -1)
+            due = np.full(ps.size, np.inf)
+            ci = np.flatnonzero(cont)
+            if ci.size:
+                pc_ = ps[ci]
+                hour_end = (t_end[ci] % DAY) / HOUR
+                binge_logit = (
+                    st.binge_user[pc_]
+                    - b_pos * pos[ci]
+                    - b_budget * used[ci] / st.budget[pc_]
+                    - b_night * (hour_end < 5.0)
+                )
+                now = up[ci, 4] < sigmoid(binge_logit)
+                nxt = np.empty(ci.size)
+                bi = np.flatnonzero(now)
+                if bi.size:
+                    u_pause = rng.slot_uniforms(h[ci[bi]], (P_PAUSE,))[:, 0]
+                    pause = np.clip(np.floor(-np.log(u_pause) * pause_mean), pause_lo, pause_hi)
+                    nxt[bi] = t_end[ci[bi]] + pause
+                li = np.flatnonzero(~now)
+                if li.size:
+                    rows = ci[li]
+                    ul = rng.slot_uniforms(h[rows], (P_LDAY, P_LH1, P_LH2, P_LWK))
+                    nxt[li] = st.later(
+                        ps[rows], t_end[rows], ul[:, 0], rng.normal(ul[:, 1], ul[:, 2]), ul[:, 3]
+                    )
+                due[ci] = np.minimum(nxt, t[ci] + MAX_NEXT_GAP)
+            st.slot_ep[flat] = ep + 1
+            st.slot_due.reshape(-1)[k[pi] * len(users.user_id) + ps] = due
+            st.slot_title[flat] = np.where(cont, title, -1)
 
             # After a drop or a finale, maybe browse to another title in the same session.
-            left = np.clip(1.0 - (sess_min + watched / 60.0) / u_.budget_minutes[ps], 0.0, 1.0)
-            browse = ~cont & ~st.dorm[ps] & (up[:, P_BROWSE] < pt["browse_after_end_share"] * left)
-            b_due = t_end + 5.0 + np.floor(-np.log(up[:, P_BDELAY]) * pt["browse_delay_mean_seconds"])
-            st.disc_due[ps] = np.where(browse, np.minimum(st.disc_due[ps], b_due), st.disc_due[ps])
+            xi = np.flatnonzero(~cont & ~st.dorm[ps])
+            if xi.size:
+                rows = ps[xi]
+                ub = rng.slot_uniforms(h[xi], (P_BROWSE, P_BDELAY))
+                left = np.clip(1.0 - used[xi] / st.budget[rows], 0.0, 1.0)
+                browse = ub[:, 0] < browse_share * left
+                if browse.any():
+                    xb, rb = xi[browse], rows[browse]
+                    b_due = t_end[xb] + 5.0 + np.floor(-np.log(ub[browse, 1]) * browse_delay)
+                    st.disc_due[rb] = np.minimum(st.disc_due[rb], b_due)
 
             st.t_free[ps] = t_end
             st.last_start[ps] = t
@@ -378,28 +520,35 @@ def simulate_chunk(
             st.sess_start[ps] = sess_start
             st.sess_dev[ps] = dev
 
-            cols["user_id"].append(u_.user_id[ps])
-            cols["step"].append(np.full(ps.size, j, dtype=np.int64))
-            cols["title"].append(title)
-            cols["episode_number"].append(ep)
-            cols["started"].append(t)
-            cols["watched"].append(watched)
-            cols["duration"].append(dur)
-            cols["device"].append(dev)
-            cols["p_continue"].append(np.where(is_last, np.nan, p_cont))
-            cols["will_continue"].append(cont)
-            cols["interest"].append(z)
-            for name, v in terms.items():
-                cols[name].append(v.astype(np.float32))
-            pending += ps.size
-            if pending >= flush_rows:
-                flush()
-                pending = 0
+            uid = st.user_id[ps]
+            p_cont[is_last] = np.nan
+            batch.add(
+                ps.size,
+                event_id=(uid << STEP_BITS) | j,
+                user_id=uid,
+                title=title,
+                episode_number=ep,
+                started=t,
+                watched=watched,
+                duration=dur,
+                device=dev,
+                p_continue=p_cont,
+                will_continue=cont,
+                interest=z,
+                logit_base=c_base,
+                logit_episode=l_episode,
+                logit_title=l_title,
+                logit_engagement=l_eng,
+                logit_affinity=l_aff,
+                logit_completion=l_comp,
+                logit_fatigue=l_fatigue,
+                logit_recency=l_recency,
+            )
         j += 1
-    flush()
+    batch.flush()
     return {
-        "titles_started": final_titles,
-        "dormant_spells": final_dorm_n,
-        "last_dormant_at": final_dorm_last,
-        "is_dormant_at_window_end": final_dorm,
+        "titles_started": st.history.n,
+        "dormant_spells": st.n_dorm,
+        "last_dormant_at": st.last_dorm,
+        "is_dormant_at_window_end": st.dorm,
     }

@@ -17,6 +17,7 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _STEP = np.uint64(0xD1B54A32D192ED03)
 _INV53 = 2.0**-53
+_BLOCK = 2**15  # values per block in slot_uniforms
 
 # Namespaces keep streams of different purposes apart (user attributes vs plays vs titles).
 NS_USER = 1
@@ -42,12 +43,49 @@ def key(seed: int, namespace: int, ids: np.ndarray) -> np.ndarray:
 
 def uniforms(keys: np.ndarray, counter: np.ndarray | int, n_slots: int) -> np.ndarray:
     """(len(keys), n_slots) uniforms in (0, 1) for draw `counter` of each key."""
-    with np.errstate(over="ignore"):
-        c = np.asarray(counter, dtype=np.uint64) * _STEP
-        h = mix(keys + c)
-        x = h[:, None] + np.arange(1, n_slots + 1, dtype=np.uint64)[None, :] * _GOLDEN
-        x = mix(x)
-    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * _INV53
+    return slot_uniforms(draw_hash(keys, counter), range(n_slots))
+
+
+def draw_hash(keys: np.ndarray, counter: np.ndarray | int) -> np.ndarray:
+    """The per-key hash of draw `counter`: slot s of the draw is `slot_uniforms(h, [s])`."""
+    if isinstance(counter, int):
+        c = np.uint64((counter * int(_STEP)) % 2**64)
+    else:
+        with np.errstate(over="ignore"):
+            c = np.asarray(counter, dtype=np.uint64) * _STEP
+    return _mix_inplace(keys + c)
+
+
+def slot_uniforms(h: np.ndarray, slots: range | list[int] | tuple[int, ...]) -> np.ndarray:
+    """(len(h), len(slots)) uniforms in (0, 1): the given slots of the draws hashed as `h`.
+
+    Only the slots asked for are computed, so a caller can draw rarely used slots for the rows
+    that need them; every value is the same as in the full draw (`uniforms`).
+    """
+    offsets = (np.asarray(slots, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
+    out = np.empty((len(h), len(offsets)))
+    rows = max(1, _BLOCK // max(len(offsets), 1))  # blocks that stay in cache
+    for lo in range(0, len(h), rows):
+        x = _mix_inplace(np.add.outer(h[lo : lo + rows], offsets))
+        x >>= np.uint64(11)
+        u = out[lo : lo + rows]
+        u[...] = x
+        u += 0.5
+        u *= _INV53
+    return out
+
+
+def _mix_inplace(x: np.ndarray) -> np.ndarray:
+    """`mix` computed in place on a fresh uint64 array (same values, fewer temporaries)."""
+    t = x >> np.uint64(30)
+    x ^= t
+    x *= _M1
+    np.right_shift(x, np.uint64(27), out=t)
+    x ^= t
+    x *= _M2
+    np.right_shift(x, np.uint64(31), out=t)
+    x ^= t
+    return x
 
 
 def normal(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from simulator.config import Config, config_from_json
 from simulator.errors import SimulatorError
 from simulator.population import DAY, Users, categorical, make_users
-from simulator.progression import LOGIT_TERMS, STEP_BITS, Window, simulate_chunk
+from simulator.progression import LOGIT_TERMS, Window, simulate_chunk
 from simulator.titles import Catalogue, load_catalogue
 from simulator.writer import Writer, drop_staging
 from warehouse import connect, warehouse_path
@@ -48,46 +48,85 @@ def _ts(day: dt.date) -> np.datetime64:
     return np.datetime64(day.isoformat(), "us")
 
 
-def _dict_array(codes: np.ndarray, names: list[str] | np.ndarray) -> pa.DictionaryArray:
-    return pa.DictionaryArray.from_arrays(
-        pa.array(np.asarray(codes, dtype=np.int32)), pa.array(list(names), pa.string())
-    )
+# Columns become Arrow arrays straight from their NumPy buffers: no copy for numeric columns, and
+# no pa.array(), whose first call imports pandas (a third of a second on a small run).
+_ARROW_TYPES = {
+    "int8": pa.int8(),
+    "int32": pa.int32(),
+    "int64": pa.int64(),
+    "float32": pa.float32(),
+    "float64": pa.float64(),
+}
+
+
+def _arrow(values: np.ndarray, null: np.ndarray | None = None, type_: pa.DataType | None = None) -> pa.Array:
+    """A 1-d NumPy column as an Arrow array (`null`: rows to store as NULL)."""
+    values = np.ascontiguousarray(values)
+    validity, n_null = None, 0
+    if null is not None and null.any():
+        validity = pa.py_buffer(np.packbits(~null, bitorder="little"))
+        n_null = int(null.sum())
+    if values.dtype == np.bool_:
+        data, type_ = pa.py_buffer(np.packbits(values, bitorder="little")), pa.bool_()
+    else:
+        data, type_ = pa.py_buffer(values), type_ or _ARROW_TYPES[values.dtype.name]
+    return pa.Array.from_buffers(type_, len(values), [validity, data], null_count=n_null)
+
+
+def _strings(names: list[str] | np.ndarray) -> pa.Array:
+    encoded = [str(v).encode() for v in names]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(v) for v in encoded], out=offsets[1:])
+    data = pa.py_buffer(b"".join(encoded))
+    return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets), data])
+
+
+def _dict_array(codes: np.ndarray, names: list[str] | np.ndarray | pa.Array) -> pa.DictionaryArray:
+    dictionary = names if isinstance(names, pa.Array) else _strings(names)
+    return pa.DictionaryArray.from_arrays(_arrow(np.asarray(codes, dtype=np.int32)), dictionary)
+
+
+def _table(columns: dict[str, pa.Array]) -> pa.Table:
+    return pa.Table.from_arrays(list(columns.values()), names=list(columns))
 
 
 def _timestamps(base: np.datetime64, seconds: np.ndarray) -> pa.Array:
+    """Seconds after `base` as microsecond timestamps (non-finite: NULL)."""
     finite = np.isfinite(seconds)
-    us = base + (np.where(finite, seconds, 0) * 1_000_000).astype("timedelta64[us]")
-    return pa.array(us, type=pa.timestamp("us"), mask=~finite)
+    us = (np.where(finite, seconds, 0) * 1_000_000).astype("timedelta64[us]")
+    us = (base + us).view(np.int64)
+    return _arrow(us, None if finite.all() else ~finite, pa.timestamp("us"))
 
 
 def _event_tables(
-    ev: dict[str, np.ndarray], keep: np.ndarray, cat: Catalogue, base: np.datetime64, devices: list
+    ev: dict[str, np.ndarray], keep: np.ndarray, anime_ids: pa.Array, base: np.datetime64, devices: pa.Array
 ) -> tuple[pa.Table, pa.Table]:
-    ev = {k: v[keep] for k, v in ev.items()}
-    event_id = (ev["user_id"].astype(np.int64) << STEP_BITS) | ev["step"].astype(np.int64)
-    events = pa.table(
+    """Arrow tables of one batch of simulated plays (columns as `simulate_chunk` emits them)."""
+    if not keep.all():
+        ev = {k: v[keep] for k, v in ev.items()}
+    event_id = _arrow(ev["event_id"])
+    events = _table(
         {
             "event_id": event_id,
-            "user_id": ev["user_id"].astype(np.int64),
-            "anime_id": _dict_array(ev["title"], cat.anime_id),
-            "episode_number": ev["episode_number"].astype(np.int32),
+            "user_id": _arrow(ev["user_id"]),
+            "anime_id": _dict_array(ev["title"], anime_ids),
+            "episode_number": _arrow(ev["episode_number"]),
             "started_at": _timestamps(base, ev["started"]),
-            "watched_seconds": ev["watched"].astype(np.int32),
-            "episode_duration_seconds": ev["duration"].astype(np.int32),
+            "watched_seconds": _arrow(ev["watched"]),
+            "episode_duration_seconds": _arrow(ev["duration"]),
             "device": _dict_array(ev["device"], devices),
         }
     )
-    p = ev["p_continue"]
-    last = np.isnan(p)
+    last = np.isnan(ev["p_continue"])
     truth = {
-        "event_id": pa.array(event_id),
-        "p_continue": pa.array(np.where(last, 0.0, p), mask=last),
-        "will_continue": pa.array(ev["will_continue"].astype(bool), mask=last),
-        "interest": pa.array(ev["interest"].astype(np.float64)),
+        "event_id": event_id,
+        "p_continue": _arrow(ev["p_continue"], last),
+        "will_continue": _arrow(ev["will_continue"], last),
+        "interest": _arrow(ev["interest"]),
     }
     for name in LOGIT_TERMS:
-        truth[name] = pa.array(ev[name].astype(np.float32))
-    return events, pa.table(truth)
+        truth[name] = _arrow(ev[name])
+    return events, _table(truth)
 
 
 def _user_tables(
@@ -101,9 +140,9 @@ def _user_tables(
     countries, _ = categorical(cfg.population["country_weights"])
     devices, _ = categorical(cfg.population["device_weights"])
     u = users.take(keep)
-    raw = pa.table(
+    raw = _table(
         {
-            "user_id": u.user_id,
+            "user_id": _arrow(u.user_id),
             "signed_up_at": _timestamps(base, u.signup),
             "country": _dict_array(u.country, countries),
             "device": _dict_array(u.device, devices),
@@ -111,22 +150,22 @@ def _user_tables(
         }
     )
     top = np.argsort(-u.taste, axis=1)[:, :3]
-    tags = np.array(cat.tags, dtype=object)[top].ravel()
-    offsets = np.arange(0, len(tags) + 1, 3, dtype=np.int32)
+    tags = _dict_array(top.ravel(), cat.tags)
+    offsets = _arrow(np.arange(0, len(tags) + 1, 3, dtype=np.int32))
     t = {k: v[keep] for k, v in truth.items()}
-    sim = pa.table(
+    sim = _table(
         {
-            "user_id": u.user_id,
-            "engagement": u.engagement,
-            "binge_propensity": u.binge,
-            "daily_budget_minutes": u.budget_minutes,
-            "preferred_hour": u.pref_hour,
-            "taste_top_tags": pa.ListArray.from_arrays(offsets, pa.array(list(tags), pa.string())),
-            "is_never_watcher": u.never_watch,
-            "titles_started": t["titles_started"].astype(np.int32),
-            "dormant_spells": t["dormant_spells"].astype(np.int32),
+            "user_id": _arrow(u.user_id),
+            "engagement": _arrow(u.engagement),
+            "binge_propensity": _arrow(u.binge),
+            "daily_budget_minutes": _arrow(u.budget_minutes),
+            "preferred_hour": _arrow(u.pref_hour),
+            "taste_top_tags": pa.ListArray.from_arrays(offsets, tags),
+            "is_never_watcher": _arrow(u.never_watch),
+            "titles_started": _arrow(t["titles_started"].astype(np.int32)),
+            "dormant_spells": _arrow(t["dormant_spells"].astype(np.int32)),
             "last_dormant_at": _timestamps(base, t["last_dormant_at"]),
-            "is_dormant_at_window_end": t["is_dormant_at_window_end"],
+            "is_dormant_at_window_end": _arrow(t["is_dormant_at_window_end"]),
         }
     )
     return raw, sim
@@ -200,6 +239,7 @@ def run(spec: RunSpec, explicit: set[str] | None = None) -> RunResult:
         writer = Writer(con, spec.append)
         try:
             result = _simulate_into(writer, spec, cat, prev_end_rel)
+            writer.drain()
             _write_run_row(con, spec, cat, result, prev_end_ts)
             writer.commit()
         except BaseException:
@@ -214,7 +254,8 @@ def _simulate_into(writer: Writer, spec: RunSpec, cat: Catalogue, prev_end_rel: 
     cfg = spec.config
     base = _ts(spec.start)
     window = Window(end=(spec.end - spec.start).days * DAY, start_weekday=spec.start.weekday())
-    devices, _ = categorical(cfg.population["device_weights"])
+    device_names, _ = categorical(cfg.population["device_weights"])
+    devices, anime_ids = _strings(device_names), _strings(cat.anime_id)
     n_users = n_events = 0
     bar = tqdm(
         total=spec.users,
@@ -232,9 +273,9 @@ def _simulate_into(writer: Writer, spec: RunSpec, cat: Catalogue, prev_end_rel: 
             def emit(ev: dict[str, np.ndarray]) -> None:
                 nonlocal n_events
                 keep_ev = ev["started"] >= prev_end_rel  # --append: only what is new
-                events, event_truth = _event_tables(ev, keep_ev, cat, base, devices)
-                writer.insert("raw.viewing_events", events)
-                writer.insert("sim.event_truth", event_truth)
+                events, event_truth = _event_tables(ev, keep_ev, anime_ids, base, devices)
+                writer.submit("raw.viewing_events", events)
+                writer.submit("sim.event_truth", event_truth)
                 n_events += events.num_rows
 
             truth = simulate_chunk(users, cat, cfg, window, emit)
@@ -243,8 +284,8 @@ def _simulate_into(writer: Writer, spec: RunSpec, cat: Catalogue, prev_end_rel: 
                 users, truth, np.ones(len(users.user_id), bool), cat, cfg, base
             )
             new_user = users.signup >= prev_end_rel
-            writer.insert("raw.users", raw_users.filter(pa.array(new_user)))
-            writer.insert("sim.user_truth", user_truth)
+            writer.submit("raw.users", raw_users.filter(_arrow(new_user)))
+            writer.submit("sim.user_truth", user_truth)
             n_users += int(new_user.sum())
             bar.update(len(ids))
     return RunResult(

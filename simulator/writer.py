@@ -4,16 +4,22 @@ Chunks go into staging tables (`<schema>.__sim_staging_<table>`); only when ever
 one short transaction swap them in (a fresh run) or append them (--append). A failed or killed run
 therefore leaves the previous tables untouched; its staging leftovers are dropped by the next run.
 Chunks arrive as Arrow tables (dictionary-encoded strings) and are inserted via register + insert,
-which is several times faster than building Python strings.
+which is several times faster than building Python strings. `submit` hands a chunk to a background
+thread that inserts in submission order, so DuckDB writes one batch (it releases the GIL) while the
+simulator generates the next; at most `QUEUE_DEPTH` batches wait, so memory stays bounded.
 """
 
 from __future__ import annotations
+
+import queue
+import threading
 
 import duckdb
 import pyarrow as pa
 
 STAGING_PREFIX = "__sim_staging_"
 MEMORY_LIMIT = "512MB"
+QUEUE_DEPTH = 2  # batches waiting for the background insert thread
 
 SCHEMAS: dict[str, str] = {
     "raw.users": """
@@ -62,6 +68,43 @@ class Writer:
         con.execute("create schema if not exists sim")
         for table, columns in SCHEMAS.items():
             con.execute(f"create or replace table {staging(table)} ({columns})")
+        self._queue: queue.Queue[tuple[str, pa.Table] | None] = queue.Queue(QUEUE_DEPTH)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None  # first failed insert (stays set)
+        self._raised = False
+
+    def submit(self, table: str, data: pa.Table) -> None:
+        """Insert `data` on the background thread (after every earlier submit); raises the
+        error of an earlier insert that failed. `drain` waits for them all."""
+        self._raise_failure()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="simulator-writer", daemon=True)
+            self._thread.start()
+        self._queue.put((table, data))
+
+    def drain(self) -> None:
+        """Wait until every submitted insert is done; raise the first insert error, if any."""
+        self._join()
+        self._raise_failure()
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:  # after a failure, only drain the queue
+                try:
+                    self.insert(*item)
+                except BaseException as exc:
+                    self._error = exc
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _raise_failure(self) -> None:
+        if self._error is not None and not self._raised:
+            self._raised = True
+            raise self._error
 
     def insert(self, table: str, data: pa.Table) -> None:
         if data.num_rows == 0:
@@ -74,6 +117,7 @@ class Writer:
             self.con.unregister("__sim_chunk")
 
     def commit(self) -> None:
+        self.drain()
         con = self.con
         con.execute("begin transaction")
         try:
@@ -92,6 +136,7 @@ class Writer:
 
     def abandon(self) -> None:
         """Drop the staging tables (after a failure); the published tables are untouched."""
+        self._join()  # the connection is the background thread's until it has stopped
         drop_staging(self.con)
 
 
