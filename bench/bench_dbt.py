@@ -1,0 +1,131 @@
+"""dbt engagement build at growing log sizes: wall time of the full `dbt build` (models, unit tests
+and data tests of staging/events, intermediate, marts/engagement, marts/ml), of the incremental
+build after the simulator appends 7 more days (and its ratio to the full build; target <= 20%), and
+the heaviest models from target/run_results.json. Prints figures; asserts nothing.
+
+    python -m bench.bench_dbt                      # 1M and 10M plays
+    python -m bench.bench_dbt --plays 1000000      # one size
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from warehouse import pipeline
+
+DEFAULT_SIZES = (1_000_000, 10_000_000)
+SELECTION = (
+    "-s",
+    "path:models/staging/events",
+    "path:models/intermediate",
+    "path:models/marts/engagement",
+    "path:models/marts/ml",
+    "assert_labels_agree_with_log",
+    "--indirect-selection",
+    "cautious",
+)
+
+
+def _count(db: Path, sql: str) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return int(con.execute(sql).fetchone()[0])
+    finally:
+        con.close()
+
+
+def _dbt_build(db: Path, target: Path, *extra: str) -> tuple[float, list[tuple[str, float]]]:
+    """Wall time of `dbt build` on the selection and the per-model times, heaviest first."""
+    started = time.perf_counter()
+    pipeline.dbt(db, "build", *SELECTION, "--target-path", str(target), "--quiet", *extra)
+    wall = time.perf_counter() - started
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    nodes = [
+        (r["unique_id"].split(".")[-1], float(r["execution_time"]))
+        for r in results
+        if r["unique_id"].startswith("model.")
+    ]
+    return wall, sorted(nodes, key=lambda n: -n[1])
+
+
+def _catalogue(work: Path) -> Path:
+    db = work / "catalogue.duckdb"
+    print("  building the catalogue warehouse (ingest + dbt tag:catalog) ...", flush=True)
+    pipeline.build_catalog(db)
+    return db
+
+
+def _users_for(plays: int, catalogue: Path, work: Path, days: int) -> tuple[int, float]:
+    """Calibrate plays per user with a 1,000-user simulation of the same window."""
+    probe = work / "probe.duckdb"
+    shutil.copy(catalogue, probe)
+    pipeline.simulate(probe, "--users", "1000", "--days", str(days), "--no-progress")
+    per_user = _count(probe, "select count(*) from raw.viewing_events") / 1000
+    probe.unlink()
+    return max(100, round(plays / per_user)), per_user
+
+
+def bench_size(plays: int, catalogue: Path, work: Path, days: int, extra_days: int, refresh: bool) -> None:
+    users, per_user = _users_for(plays, catalogue, work, days)
+    db = work / f"plays-{plays}.duckdb"
+    shutil.copy(catalogue, db)
+    started = time.perf_counter()
+    pipeline.simulate(db, "--users", str(users), "--days", str(days), "--no-progress")
+    sim_seconds = time.perf_counter() - started
+    n_plays = _count(db, "select count(*) from raw.viewing_events")
+    print(
+        f"\n== {n_plays:,} plays ({users:,} users x {days} days, {per_user:.1f} plays/user; "
+        f"simulated in {sim_seconds:.0f} s)",
+        flush=True,
+    )
+    full_wall, full_nodes = _dbt_build(db, work / "target-full")
+    print(f"  full dbt build          {full_wall:8.1f} s   {n_plays / full_wall:>12,.0f} plays/s")
+    for name, seconds in full_nodes[:6]:
+        print(f"      {name:<32} {seconds:7.1f} s  {seconds / full_wall:5.0%}")
+
+    pipeline.simulate(db, "--append", "--days", str(days + extra_days), "--no-progress")
+    n_after = _count(db, "select count(*) from raw.viewing_events")
+    inc_wall, inc_nodes = _dbt_build(db, work / "target-incremental")
+    print(
+        f"  +{extra_days} days (+{n_after - n_plays:,} plays) incremental build "
+        f"{inc_wall:6.1f} s = {inc_wall / full_wall:.0%} of the full build (target <= 20%)"
+    )
+    for name, seconds in inc_nodes[:6]:
+        print(f"      {name:<32} {seconds:7.1f} s  {seconds / inc_wall:5.0%}")
+
+    if refresh:
+        refresh_wall, _ = _dbt_build(db, work / "target-refresh", "--full-refresh")
+        print(
+            f"  full refresh at +{extra_days} days {refresh_wall:8.1f} s; incremental = "
+            f"{inc_wall / refresh_wall:.0%} of it"
+        )
+    db.unlink()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--plays", type=int, nargs="+", default=list(DEFAULT_SIZES), help="target log sizes")
+    parser.add_argument("--days", type=int, default=60, help="simulated window (default 60)")
+    parser.add_argument("--extra-days", type=int, default=7, help="days appended (default 7)")
+    parser.add_argument(
+        "--refresh", action="store_true", help="also time a --full-refresh build after the append"
+    )
+    parser.add_argument("--workdir", type=Path, help="keep the files here (default: a temp dir)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-dbt-") as tmp:
+        work = args.workdir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        catalogue = _catalogue(work)
+        for plays in args.plays:
+            bench_size(plays, catalogue, work, args.days, args.extra_days, args.refresh)
+
+
+if __name__ == "__main__":
+    main()

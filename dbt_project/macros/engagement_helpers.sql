@@ -1,0 +1,178 @@
+{#-
+    Helpers for the engagement models (staging/events, intermediate, marts/engagement, marts/ml).
+    Everything engine-specific is dispatched: a duckdb__ implementation and a portable default__.
+-#}
+
+{#- A double-precision float type (dbt.type_float() is 4-byte REAL on some engines). -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'anime_warehouse')()) }}
+{%- endmacro %}
+
+{% macro duckdb__type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}
+
+{#- Seconds from `start_ts` to `end_ts` as a double (fractional seconds kept). -#}
+{% macro seconds_between(start_ts, end_ts) -%}
+    {{ return(adapter.dispatch('seconds_between', 'anime_warehouse')(start_ts, end_ts)) }}
+{%- endmacro %}
+
+{% macro duckdb__seconds_between(start_ts, end_ts) -%}
+    (epoch({{ end_ts }}) - epoch({{ start_ts }}))
+{%- endmacro %}
+
+{% macro default__seconds_between(start_ts, end_ts) -%}
+    cast({{ dbt.datediff(start_ts, end_ts, 'second') }} as {{ type_double() }})
+{%- endmacro %}
+
+{#- ISO day of week: 1 = Monday ... 7 = Sunday. -#}
+{% macro iso_day_of_week(ts) -%}
+    {{ return(adapter.dispatch('iso_day_of_week', 'anime_warehouse')(ts)) }}
+{%- endmacro %}
+
+{% macro duckdb__iso_day_of_week(ts) -%}
+    isodow({{ ts }})
+{%- endmacro %}
+
+{% macro default__iso_day_of_week(ts) -%}
+    extract(isodow from {{ ts }})
+{%- endmacro %}
+
+{% macro spark__iso_day_of_week(ts) -%}
+    (((dayofweek({{ ts }}) + 5) % 7) + 1)
+{%- endmacro %}
+
+{#- Hour of day 0-23. -#}
+{% macro hour_of_day(ts) -%}
+    extract(hour from {{ ts }})
+{%- endmacro %}
+
+{#-
+    Window frame over the `days` days up to and including the current row's timestamp, per partition:
+    `count(*) over ({{ trailing_days_window('user_id', 'started_at', 7) }})`.
+-#}
+{% macro trailing_days_window(partition_by, order_ts, days) -%}
+    {{ return(adapter.dispatch('trailing_days_window', 'anime_warehouse')(partition_by, order_ts, days)) }}
+{%- endmacro %}
+
+{% macro duckdb__trailing_days_window(partition_by, order_ts, days) -%}
+    partition by {{ partition_by }}
+    order by {{ order_ts }}
+    range between interval {{ days }} day preceding and current row
+{%- endmacro %}
+
+{% macro default__trailing_days_window(partition_by, order_ts, days) -%}
+    partition by {{ partition_by }}
+    order by {{ dbt.datediff("cast('1970-01-01' as " ~ dbt.type_timestamp() ~ ")", order_ts, 'second') }}
+    range between {{ days * 86400 }} preceding and current row
+{%- endmacro %}
+
+{#-
+    Sum of `expr` over the rows of the partition whose `order_ts` is strictly earlier than the current
+    row's (ties excluded): the running sum including peers minus the peers' sum. Both windows share
+    one partition and ordering, so the engine sorts once.
+-#}
+{% macro sum_strictly_before(expr, partition_by, order_ts='started_at') -%}
+    (
+        sum({{ expr }}) over (
+            partition by {{ partition_by }}
+            order by {{ order_ts }}
+            range between unbounded preceding and current row
+        )
+        - sum({{ expr }}) over (
+            partition by {{ partition_by }}
+            order by {{ order_ts }}
+            range between current row and current row
+        )
+    )
+{%- endmacro %}
+
+{#- A discrete percentile (an existing value) of `expr`, as an aggregate. -#}
+{% macro percentile_disc(expr, fraction) -%}
+    {{ return(adapter.dispatch('percentile_disc', 'anime_warehouse')(expr, fraction)) }}
+{%- endmacro %}
+
+{% macro duckdb__percentile_disc(expr, fraction) -%}
+    quantile_disc({{ expr }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro default__percentile_disc(expr, fraction) -%}
+    percentile_disc({{ fraction }}) within group (order by {{ expr }})
+{%- endmacro %}
+
+{#- A continuous (interpolated) percentile of `expr`, as an aggregate. -#}
+{% macro percentile_cont(expr, fraction) -%}
+    {{ return(adapter.dispatch('percentile_cont', 'anime_warehouse')(expr, fraction)) }}
+{%- endmacro %}
+
+{% macro duckdb__percentile_cont(expr, fraction) -%}
+    quantile_cont({{ expr }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro default__percentile_cont(expr, fraction) -%}
+    percentile_cont({{ fraction }}) within group (order by {{ expr }})
+{%- endmacro %}
+
+{#-
+    A one-column relation `n` holding the integers 0..upper_bound, where upper_bound is a scalar SQL
+    expression (e.g. a scalar subquery). Use as `from ({{ integer_series('(select ...)') }}) as s`.
+-#}
+{% macro integer_series(upper_bound) -%}
+    {{ return(adapter.dispatch('integer_series', 'anime_warehouse')(upper_bound)) }}
+{%- endmacro %}
+
+{% macro duckdb__integer_series(upper_bound) -%}
+    select cast(unnest(range(0, cast({{ upper_bound }} as bigint) + 1)) as integer) as n
+{%- endmacro %}
+
+{% macro default__integer_series(upper_bound) -%}
+    {#- dbt's generate_series needs a constant bound: 4096 days or weeks is more than any window. -#}
+    select cast(generated_number - 1 as {{ dbt.type_int() }}) as n
+    from ({{ dbt.generate_series(4097) }}) as generated
+    where generated_number - 1 <= {{ upper_bound }}
+{%- endmacro %}
+
+{#- A string key from several columns (md5 of the values joined with '-'; nulls as '_null_'). -#}
+{% macro surrogate_key(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '_null_')") -%}
+        {%- if not loop.last -%}{%- do parts.append("'-'") -%}{%- endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{#-
+    Lower bound of the rows an incremental model recomputes: `max(ts_column) - lookback_days` of the
+    existing table, or a date before any data on a full build.
+-#}
+{% macro incremental_window_start(ts_column='started_at', lookback_days=0) -%}
+    {%- if is_incremental() -%}
+        (
+            select coalesce(
+                {{ dbt.dateadd('day', -1 * lookback_days, 'max(' ~ ts_column ~ ')') }},
+                cast('1900-01-01' as {{ dbt.type_timestamp() }})
+            )
+            from {{ this }}
+        )
+    {%- else -%}
+        cast('1900-01-01' as {{ dbt.type_timestamp() }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Whole days from `start_date` to `end_date` (dates or timestamps truncated to dates). -#}
+{% macro days_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('days_between', 'anime_warehouse')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro duckdb__days_between(start_date, end_date) -%}
+    date_diff('day', cast({{ start_date }} as date), cast({{ end_date }} as date))
+{%- endmacro %}
+
+{% macro default__days_between(start_date, end_date) -%}
+    {{ dbt.datediff(start_date, end_date, 'day') }}
+{%- endmacro %}

@@ -1,0 +1,375 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+) }}
+
+{#-
+    Point-in-time features of every play, as known at the end of that play:
+    - user and title history use only plays that started strictly before this play's start;
+    - continuation rates use only earlier plays whose label was resolved by this play's start
+      (label_resolved_at <= started_at), which never depends on the end of the observed window;
+    - session context and this play's own completion are known when the play ends.
+    Computed with window functions over a timeline, never with aggregates over the whole log.
+
+    Incremental: features of a play never change once computed, so only plays starting at or after
+    the newest play in the table are built. History before that point enters as per-user / per-title
+    totals (group-bys), resolutions before it likewise, and the trailing 7-day activity reads 7 days
+    of context.
+-#}
+
+with
+
+window_bounds as (
+    select {{ incremental_window_start('started_at', 0) }} as window_starts_at
+),
+
+observed as (
+    select max(started_at) as window_ends_at
+    from {{ ref('int_plays_sessionised') }}
+),
+
+plays as (
+    select * from {{ ref('int_plays_sessionised') }}
+    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+),
+
+users as (
+    select * from {{ ref('stg_events__users') }}
+),
+
+history as (
+    select
+        user_id,
+        anime_id,
+        completion
+    from {{ ref('int_plays_sessionised') }}
+    where started_at < (select window_bounds.window_starts_at from window_bounds)
+),
+
+-- one pass over the history; per-user and per-title totals roll up from the user-title pairs
+user_title_history as (
+    select
+        user_id,
+        anime_id,
+        count(*) as n_plays,
+        sum(completion) as sum_completion
+    from history
+    group by user_id, anime_id
+),
+
+user_history as (
+    select
+        user_id,
+        sum(n_plays) as n_plays,
+        sum(sum_completion) as sum_completion,
+        count(*) as n_titles
+    from user_title_history
+    group by user_id
+),
+
+title_history as (
+    select
+        anime_id,
+        sum(n_plays) as n_plays,
+        count(*) as n_viewers
+    from user_title_history
+    group by anime_id
+),
+
+resolutions as (
+    select
+        user_id,
+        anime_id,
+        label_resolved_at,
+        case when next_episode_started_at is not null then 1 else 0 end as is_continued
+    from {{ ref('int_plays_labelled') }}
+    where label_resolved_at <= (select observed.window_ends_at from observed)
+),
+
+user_resolutions_before as (
+    select
+        user_id,
+        count(*) as n_resolved,
+        sum(is_continued) as n_continued
+    from resolutions
+    where label_resolved_at < (select window_bounds.window_starts_at from window_bounds)
+    group by user_id
+),
+
+title_resolutions_before as (
+    select
+        anime_id,
+        count(*) as n_resolved,
+        sum(is_continued) as n_continued
+    from resolutions
+    where label_resolved_at < (select window_bounds.window_starts_at from window_bounds)
+    group by anime_id
+),
+
+recent_resolutions as (
+    select * from resolutions
+    where label_resolved_at >= (select window_bounds.window_starts_at from window_bounds)
+),
+
+first_plays as (
+    select
+        plays.*,
+        -- the first play of the title by the user (the lowest event_id among simultaneous firsts)
+        case
+            when
+                user_title_history.user_id is null
+                and rank() over (partition by plays.user_id, plays.anime_id order by plays.started_at) = 1
+                and plays.event_id = min(plays.event_id) over (
+                    partition by plays.user_id, plays.anime_id
+                    order by plays.started_at
+                    range between current row and current row
+                )
+                then 1
+            else 0
+        end as is_new_user_title,
+        rank() over (partition by plays.user_id, plays.anime_id order by plays.started_at) - 1
+        + coalesce(user_title_history.n_plays, 0) as user_title_prior_plays,
+        -- earlier plays in the window (rank counts rows with a strictly smaller start)
+        rank() over (partition by plays.anime_id order by plays.started_at) - 1 as title_plays_before
+    from plays
+    left join user_title_history
+        on
+            plays.user_id = user_title_history.user_id
+            and plays.anime_id = user_title_history.anime_id
+),
+
+-- the user's 7 days before the window, for the trailing activity of the window's first week
+context_plays as (
+    select
+        user_id,
+        started_at
+    from {{ ref('int_plays_sessionised') }}
+    where
+        started_at < (select window_bounds.window_starts_at from window_bounds)
+        and started_at >= (
+            select {{ dbt.dateadd('day', -7, 'window_bounds.window_starts_at') }}
+            from window_bounds
+        )
+),
+
+{#
+    One timeline per user and one per title: the window's plays, label resolutions and (per user)
+    the context plays, ordered by time. With RANGE frames every row at the same instant is a peer:
+    "strictly before" = running sum minus the peers' sum; "resolved by the start" = running sum with
+    peers (a label resolved exactly at the start counts). One sort per timeline.
+#}
+user_timeline as (
+    select
+        user_id,
+        started_at as happened_at,
+        event_id,
+        1 as is_play,
+        0 as is_resolution,
+        0 as is_continued,
+        completion,  -- noqa: RF04
+        is_new_user_title
+    from first_plays
+    union all
+    select
+        user_id,
+        started_at as happened_at,
+        cast(null as {{ dbt.type_bigint() }}) as event_id,
+        0 as is_play,
+        0 as is_resolution,
+        0 as is_continued,
+        0.0 as completion,  -- noqa: RF04
+        0 as is_new_user_title
+    from context_plays
+    union all
+    select
+        user_id,
+        label_resolved_at as happened_at,
+        cast(null as {{ dbt.type_bigint() }}) as event_id,
+        0 as is_play,
+        1 as is_resolution,
+        is_continued,
+        0.0 as completion,  -- noqa: RF04
+        0 as is_new_user_title
+    from recent_resolutions
+),
+
+user_running as (
+    select
+        event_id,
+        {{ sum_strictly_before('is_play', 'user_id', 'happened_at') }} as user_plays_before,
+        {{ sum_strictly_before('completion', 'user_id', 'happened_at') }} as user_completion_before,
+        {{ sum_strictly_before('is_new_user_title', 'user_id', 'happened_at') }} as user_new_titles_before,
+        sum(is_resolution) over (
+            partition by user_id
+            order by happened_at
+            range between unbounded preceding and current row
+        ) as user_resolved_by,
+        sum(is_continued) over (
+            partition by user_id
+            order by happened_at
+            range between unbounded preceding and current row
+        ) as user_continued_by,
+        sum(1 - is_resolution) over ({{ trailing_days_window('user_id', 'happened_at', 7) }}) - 1
+            as trailing_7d_plays
+    from user_timeline
+),
+
+user_features as (
+    select * from user_running
+    where event_id is not null
+),
+
+title_timeline as (
+    select
+        anime_id,
+        started_at as happened_at,
+        event_id,
+        1 as is_play,
+        0 as is_resolution,
+        0 as is_continued,
+        is_new_user_title
+    from first_plays
+    union all
+    select
+        anime_id,
+        label_resolved_at as happened_at,
+        cast(null as {{ dbt.type_bigint() }}) as event_id,
+        0 as is_play,
+        1 as is_resolution,
+        is_continued,
+        0 as is_new_user_title
+    from recent_resolutions
+),
+
+title_running as (
+    select
+        event_id,
+        {{ sum_strictly_before('is_new_user_title', 'anime_id', 'happened_at') }} as title_new_viewers_before,
+        sum(is_resolution) over (
+            partition by anime_id
+            order by happened_at
+            range between unbounded preceding and current row
+        ) as title_resolved_by,
+        sum(is_continued) over (
+            partition by anime_id
+            order by happened_at
+            range between unbounded preceding and current row
+        ) as title_continued_by
+    from title_timeline
+),
+
+title_features as (
+    select * from title_running
+    where event_id is not null
+),
+
+combined as (
+    select
+        first_plays.event_id,
+        first_plays.user_id,
+        first_plays.anime_id,
+        first_plays.started_at,
+        first_plays.ended_at,
+        first_plays.episode_number,
+        first_plays.episodes_total,
+        first_plays.is_last_episode,
+        first_plays.episode_duration_seconds,
+        first_plays.completion,
+        user_features.user_plays_before + coalesce(user_history.n_plays, 0) as user_prior_plays,
+        user_features.user_new_titles_before + coalesce(user_history.n_titles, 0) as user_prior_titles,
+        user_features.user_completion_before + coalesce(user_history.sum_completion, 0)
+            as user_prior_completion,
+        user_features.user_resolved_by + coalesce(user_resolutions_before.n_resolved, 0)
+            as user_prior_resolved_labels,
+        user_features.user_continued_by + coalesce(user_resolutions_before.n_continued, 0)
+            as user_prior_continued_labels,
+        first_plays.user_title_prior_plays,
+        first_plays.title_plays_before + coalesce(title_history.n_plays, 0) as title_prior_plays,
+        title_features.title_new_viewers_before + coalesce(title_history.n_viewers, 0) as title_prior_viewers,
+        title_features.title_resolved_by + coalesce(title_resolutions_before.n_resolved, 0)
+            as title_prior_resolved_labels,
+        title_features.title_continued_by + coalesce(title_resolutions_before.n_continued, 0)
+            as title_prior_continued_labels,
+        first_plays.title_score_mean,
+        first_plays.title_popularity_members,
+        users.signed_up_at,
+        first_plays.prev_started_at,
+        first_plays.prev_ended_at,
+        first_plays.session_position,
+        first_plays.session_watched_seconds,
+        user_features.trailing_7d_plays
+    from first_plays
+    inner join user_features
+        on first_plays.event_id = user_features.event_id
+    inner join title_features
+        on first_plays.event_id = title_features.event_id
+    left join user_history
+        on first_plays.user_id = user_history.user_id
+    left join title_history
+        on first_plays.anime_id = title_history.anime_id
+    left join user_resolutions_before
+        on first_plays.user_id = user_resolutions_before.user_id
+    left join title_resolutions_before
+        on first_plays.anime_id = title_resolutions_before.anime_id
+    left join users
+        on first_plays.user_id = users.user_id
+),
+
+final as (
+    select
+        event_id,
+        user_id,
+        anime_id,
+        started_at,
+        ended_at,
+        episode_number,
+        episodes_total,
+        cast(
+            cast(episode_number as {{ type_double() }}) / nullif(episodes_total, 0) as {{ type_double() }}
+        ) as series_fraction,
+        is_last_episode,
+        episode_duration_seconds,
+        completion,
+        cast(user_prior_plays as {{ dbt.type_bigint() }}) as user_prior_plays,
+        cast(user_prior_titles as {{ dbt.type_bigint() }}) as user_prior_titles,
+        cast(user_prior_completion / nullif(user_prior_plays, 0) as {{ type_double() }})
+            as user_prior_mean_completion,
+        cast(user_prior_resolved_labels as {{ dbt.type_bigint() }}) as user_prior_resolved_labels,
+        cast(
+            cast(user_prior_continued_labels as {{ type_double() }}) / nullif(user_prior_resolved_labels, 0)
+            as {{ type_double() }}
+        ) as user_prior_continuation_rate,
+        cast({{ seconds_between('signed_up_at', 'started_at') }} / 86400.0 as {{ type_double() }})
+            as days_since_signup,
+        cast({{ seconds_between('prev_started_at', 'started_at') }} / 86400.0 as {{ type_double() }})
+            as days_since_prev_play,
+        cast(user_title_prior_plays as {{ dbt.type_bigint() }}) as user_title_prior_plays,
+        cast(title_prior_plays as {{ dbt.type_bigint() }}) as title_prior_plays,
+        cast(title_prior_viewers as {{ dbt.type_bigint() }}) as title_prior_viewers,
+        cast(title_prior_resolved_labels as {{ dbt.type_bigint() }}) as title_prior_resolved_labels,
+        cast(
+            cast(title_prior_continued_labels as {{ type_double() }}) / nullif(title_prior_resolved_labels, 0)
+            as {{ type_double() }}
+        ) as title_prior_continuation_rate,
+        title_score_mean,
+        title_popularity_members,
+        session_position,
+        cast(session_watched_seconds / 60.0 as {{ type_double() }}) as session_minutes_so_far,
+        cast({{ hour_of_day('started_at') }} as {{ dbt.type_int() }}) as hour_of_day,
+        cast({{ iso_day_of_week('started_at') }} as {{ dbt.type_int() }}) as day_of_week,
+        cast({{ seconds_between('prev_ended_at', 'started_at') }} / 60.0 as {{ type_double() }})
+            as minutes_since_prev_play,
+        cast(trailing_7d_plays as {{ dbt.type_bigint() }}) as trailing_7d_plays,
+        case
+            when user_prior_plays = 0 then 'new'
+            when trailing_7d_plays = 0 then 'lapsed'
+            when trailing_7d_plays < 5 then 'light'
+            when trailing_7d_plays < 15 then 'regular'
+            else 'heavy'
+        end as engagement_tier
+    from combined
+)
+
+select * from final

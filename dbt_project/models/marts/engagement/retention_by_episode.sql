@@ -1,0 +1,181 @@
+{#-
+    Episode-to-episode retention per title and over all titles (scope = 'all_titles', anime_id null).
+
+    Each user-title is followed over episodes: its "time" is the deepest episode played. It is a drop
+    at that episode when the user stopped (no play within H of the newest play and the last episode
+    not played); it is censored when the user is still active on the title at the window end or
+    finished the series. Kaplan-Meier over episodes k:
+        at_risk(k) = user-titles whose deepest episode >= k, dropped(k) = drops at k,
+        km_survival(k) = prod_{j<=k} (1 - dropped(j) / at_risk(j))   (probability of going past k),
+        Greenwood: var(k) = km_survival(k)^2 * sum_{j<=k} dropped(j) / (at_risk(j) (at_risk(j) - dropped(j)))
+        95% interval km_survival +- 1.96 sqrt(var), clipped to [0, 1]; terms with at_risk = dropped are
+        skipped and the interval is [0, 0] once the survival is 0.
+-#}
+
+with
+
+user_titles as (
+    select * from {{ ref('int_user_titles_aggregated') }}
+),
+
+plays as (
+    select * from {{ ref('viewing_events') }}
+),
+
+episode_viewers as (
+    select
+        anime_id,
+        episode_number,
+        count(distinct user_id) as viewers_played
+    from plays
+    group by anime_id, episode_number
+),
+
+endpoints as (
+    select
+        anime_id,
+        deepest_episode,
+        count(*) as n_user_titles,
+        sum(case when has_dropped then 1 else 0 end) as n_dropped
+    from user_titles
+    group by anime_id, deepest_episode
+),
+
+title_depths as (
+    select
+        anime_id,
+        max(deepest_episode) as max_episode
+    from endpoints
+    group by anime_id
+),
+
+episode_series as (
+    {{ integer_series('(select max(title_depths.max_episode) from title_depths)') }}
+),
+
+title_episodes as (
+    select
+        title_depths.anime_id,
+        episode_series.n as episode_number
+    from title_depths
+    inner join episode_series
+        on episode_series.n between 1 and title_depths.max_episode
+),
+
+per_title as (
+    select
+        'title' as scope,
+        title_episodes.anime_id,
+        title_episodes.episode_number,
+        coalesce(endpoints.n_user_titles, 0) as n_ending,
+        coalesce(endpoints.n_dropped, 0) as n_dropped,
+        coalesce(episode_viewers.viewers_played, 0) as viewers_played
+    from title_episodes
+    left join endpoints
+        on
+            title_episodes.anime_id = endpoints.anime_id
+            and title_episodes.episode_number = endpoints.deepest_episode
+    left join episode_viewers
+        on
+            title_episodes.anime_id = episode_viewers.anime_id
+            and title_episodes.episode_number = episode_viewers.episode_number
+),
+
+all_titles as (
+    select
+        'all_titles' as scope,
+        cast(null as {{ dbt.type_string() }}) as anime_id,
+        episode_number,
+        sum(n_ending) as n_ending,
+        sum(n_dropped) as n_dropped,
+        sum(viewers_played) as viewers_played
+    from per_title
+    group by episode_number
+),
+
+unioned as (
+    select * from per_title
+    union all
+    select * from all_titles
+),
+
+at_risk as (
+    select
+        *,
+        sum(n_ending) over (
+            partition by scope, anime_id
+            order by episode_number desc
+            rows between unbounded preceding and current row
+        ) as at_risk
+    from unioned
+),
+
+steps as (
+    select
+        *,
+        lead(at_risk) over (partition by scope, anime_id order by episode_number) as at_risk_next,
+        case when n_dropped < at_risk then ln(1.0 - cast(n_dropped as {{ type_double() }}) / at_risk) end
+            as log_step,
+        case when n_dropped = at_risk then 1 else 0 end as is_wipeout,
+        case
+            when n_dropped < at_risk
+                then
+                    cast(n_dropped as {{ type_double() }})
+                    / (cast(at_risk as {{ type_double() }}) * (at_risk - n_dropped))
+            else 0
+        end as greenwood_term
+    from at_risk
+),
+
+cumulative as (
+    select
+        *,
+        sum(log_step) over (
+            partition by scope, anime_id
+            order by episode_number
+            rows between unbounded preceding and current row
+        ) as log_survival,
+        sum(is_wipeout) over (
+            partition by scope, anime_id
+            order by episode_number
+            rows between unbounded preceding and current row
+        ) as n_wipeouts,
+        sum(greenwood_term) over (
+            partition by scope, anime_id
+            order by episode_number
+            rows between unbounded preceding and current row
+        ) as greenwood_sum
+    from steps
+),
+
+survival as (
+    select
+        *,
+        case when n_wipeouts > 0 then 0.0 else exp(log_survival) end as km_survival
+    from cumulative
+),
+
+final as (
+    select
+        cast(scope as {{ dbt.type_string() }}) as scope,
+        anime_id,
+        cast(episode_number as {{ dbt.type_int() }}) as episode_number,
+        cast(viewers_played as {{ dbt.type_bigint() }}) as viewers_played,
+        cast(at_risk as {{ dbt.type_bigint() }}) as viewers_reached,
+        cast(
+            cast(at_risk_next as {{ type_double() }}) / at_risk as {{ type_double() }}
+        ) as step_retention,
+        cast(at_risk as {{ dbt.type_bigint() }}) as at_risk,
+        cast(n_dropped as {{ dbt.type_bigint() }}) as dropped,
+        cast(n_ending - n_dropped as {{ dbt.type_bigint() }}) as censored,
+        cast(km_survival as {{ type_double() }}) as km_survival,
+        cast(
+            greatest(0.0, km_survival - 1.96 * km_survival * sqrt(greenwood_sum)) as {{ type_double() }}
+        ) as km_ci_lower,
+        cast(
+            least(1.0, km_survival + 1.96 * km_survival * sqrt(greenwood_sum)) as {{ type_double() }}
+        ) as km_ci_upper
+    from survival
+)
+
+select * from final

@@ -1,0 +1,93 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_id',
+    on_schema_change='fail',
+) }}
+
+{#-
+    One row per viewing session (see int_plays_sessionised for the idle-gap rule). A session is a
+    binge when it holds at least 3 plays of one title. Incremental: sessions that hold a play started
+    at or after the newest session start already in the table are rebuilt from all their plays.
+-#}
+
+with
+
+window_bounds as (
+    select {{ incremental_window_start('session_started_at', 0) }} as window_starts_at
+),
+
+recent_plays as (
+    select
+        session_id,
+        session_started_at
+    from {{ ref('viewing_events') }}
+    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+),
+
+touched_sessions as (
+    select distinct session_id
+    from recent_plays
+),
+
+plays as (
+    select all_plays.*
+    from {{ ref('viewing_events') }} as all_plays
+    where
+        all_plays.session_started_at >= (select min(recent_plays.session_started_at) from recent_plays)
+        and all_plays.session_id in (select touched_sessions.session_id from touched_sessions)
+),
+
+per_title as (
+    select
+        session_id,
+        anime_id,
+        count(*) as n_plays
+    from plays
+    group by session_id, anime_id
+),
+
+title_streaks as (
+    select
+        session_id,
+        max(n_plays) as max_plays_of_one_title
+    from per_title
+    group by session_id
+),
+
+aggregated as (
+    select
+        session_id,
+        min(user_id) as user_id,
+        min(session_started_at) as session_started_at,
+        max(ended_at) as session_ended_at,
+        count(*) as n_plays,
+        count(distinct anime_id) as n_titles,
+        sum(watched_seconds) as watched_seconds,
+        avg(completion) as mean_completion
+    from plays
+    group by session_id
+),
+
+final as (
+    select
+        aggregated.session_id,
+        aggregated.user_id,
+        aggregated.session_started_at,
+        aggregated.session_ended_at,
+        cast(aggregated.n_plays as {{ dbt.type_int() }}) as n_plays,
+        cast(aggregated.n_titles as {{ dbt.type_int() }}) as n_titles,
+        cast(title_streaks.max_plays_of_one_title as {{ dbt.type_int() }}) as max_plays_of_one_title,
+        cast(aggregated.watched_seconds / 60.0 as {{ type_double() }}) as watched_minutes,
+        cast(
+            {{ seconds_between('aggregated.session_started_at', 'aggregated.session_ended_at') }} / 60.0
+            as {{ type_double() }}
+        ) as elapsed_minutes,
+        cast(aggregated.mean_completion as {{ type_double() }}) as mean_completion,
+        title_streaks.max_plays_of_one_title >= 3 as is_binge
+    from aggregated
+    inner join title_streaks
+        on aggregated.session_id = title_streaks.session_id
+)
+
+select * from final

@@ -1,0 +1,117 @@
+{#-
+    Weekly lifecycle per user, from the ISO week of their first play to the newest week of the log:
+    new (first active week), returning (active this week and the week before), resurrecting (active
+    this week, not the week before, not new), dormant (no play this week).
+    The newest week is usually partial: is_week_complete is false there.
+-#}
+
+with
+
+plays as (
+    select
+        user_id,
+        watched_seconds,
+        cast({{ dbt.date_trunc('week', 'started_at') }} as date) as week_started_on
+    from {{ ref('viewing_events') }}
+),
+
+observed as (
+    select
+        max(started_at) as window_ends_at,
+        cast({{ dbt.date_trunc('week', 'max(started_at)') }} as date) as last_week_started_on
+    from {{ ref('viewing_events') }}
+),
+
+user_weeks as (
+    select
+        user_id,
+        week_started_on,
+        count(*) as n_plays,
+        sum(watched_seconds) as watched_seconds
+    from plays
+    group by user_id, week_started_on
+),
+
+first_weeks as (
+    select
+        user_id,
+        min(week_started_on) as first_week_started_on
+    from user_weeks
+    group by user_id
+),
+
+week_span as (
+    select {{ days_between('min(week_started_on)', 'max(week_started_on)') }} / 7 as n_weeks
+    from user_weeks
+),
+
+week_series as (
+    {{ integer_series('(select week_span.n_weeks from week_span)') }}
+),
+
+user_week_grid as (
+    select
+        first_weeks.user_id,
+        first_weeks.first_week_started_on,
+        cast(
+            {{ dbt.dateadd('day', 'week_series.n * 7', 'first_weeks.first_week_started_on') }} as date
+        ) as week_started_on
+    from first_weeks
+    cross join week_series
+),
+
+grid as (
+    select user_week_grid.*
+    from user_week_grid
+    cross join observed
+    where user_week_grid.week_started_on <= observed.last_week_started_on
+),
+
+filled as (
+    select
+        grid.user_id,
+        grid.week_started_on,
+        grid.first_week_started_on,
+        coalesce(user_weeks.n_plays, 0) as n_plays,
+        coalesce(user_weeks.watched_seconds, 0) as watched_seconds,
+        user_weeks.user_id is not null as is_active
+    from grid
+    left join user_weeks
+        on
+            grid.user_id = user_weeks.user_id
+            and grid.week_started_on = user_weeks.week_started_on
+),
+
+with_previous as (
+    select
+        *,
+        lag(is_active) over (partition by user_id order by week_started_on) as was_active_previous_week
+    from filled
+),
+
+final as (
+    select
+        with_previous.user_id,
+        with_previous.week_started_on,
+        cast(
+            {{ days_between('with_previous.first_week_started_on', 'with_previous.week_started_on') }}
+            / 7 as {{ dbt.type_int() }}
+        ) as weeks_since_first_play,
+        cast(
+            case
+                when with_previous.week_started_on = with_previous.first_week_started_on then 'new'
+                when not with_previous.is_active then 'dormant'
+                when with_previous.was_active_previous_week then 'returning'
+                else 'resurrecting'
+            end as {{ dbt.type_string() }}
+        ) as lifecycle_status,
+        with_previous.is_active,
+        cast(with_previous.n_plays as {{ dbt.type_bigint() }}) as n_plays,
+        cast(with_previous.watched_seconds / 60.0 as {{ type_double() }}) as watched_minutes,
+        {{ dbt.dateadd('day', 7, 'with_previous.week_started_on') }} <= observed.window_ends_at
+            as is_week_complete
+    from with_previous
+    cross join observed
+)
+
+select * from final

@@ -1,0 +1,66 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+) }}
+
+{#-
+    One row per play. Incremental: plays that started within the horizon H of the newest play in the
+    table are rebuilt (their label and censoring may change as the log grows); older rows are final.
+-#}
+
+with
+
+window_bounds as (
+    select {{ incremental_window_start('started_at', var('continuation_horizon_days')) }} as window_starts_at
+),
+
+sessionised as (
+    select * from {{ ref('int_plays_sessionised') }}
+    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+),
+
+labelled as (
+    select * from {{ ref('int_plays_labelled') }}
+    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+),
+
+features as (
+    select * from {{ ref('int_play_features') }}
+    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+),
+
+final as (
+    select
+        sessionised.event_id,
+        sessionised.user_id,
+        sessionised.anime_id,
+        sessionised.episode_number,
+        sessionised.started_at,
+        sessionised.ended_at,
+        sessionised.watched_seconds,
+        sessionised.episode_duration_seconds,
+        sessionised.completion,
+        sessionised.device,
+        sessionised.episodes_total,
+        sessionised.is_last_episode,
+        sessionised.session_id,
+        sessionised.session_started_at,
+        sessionised.session_position,
+        sessionised.is_session_start,
+        labelled.horizon_ends_at,
+        labelled.next_episode_started_at,
+        labelled.label_resolved_at,
+        labelled.is_censored,
+        labelled.continued_next_episode,
+        features.trailing_7d_plays,
+        features.engagement_tier
+    from sessionised
+    inner join labelled
+        on sessionised.event_id = labelled.event_id
+    inner join features
+        on sessionised.event_id = features.event_id
+)
+
+select * from final

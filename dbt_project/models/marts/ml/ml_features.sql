@@ -1,0 +1,93 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    post_hook=[
+        "update {{ this }} set split = case when started_at < cutoff.validation_starts_at"
+        ~ " then 'train' else 'validation' end"
+        ~ " from (select " ~ percentile_disc('started_at', 0.8) ~ " as validation_starts_at"
+        ~ " from {{ this }}) as cutoff"
+        ~ " where split <> case when started_at < cutoff.validation_starts_at"
+        ~ " then 'train' else 'validation' end",
+    ],
+) }}
+
+{#-
+    The training table of the next-episode model: one row per labelled, uncensored play (not a
+    title's last episode), with the label and point-in-time features only (see int_play_features).
+
+    Split by time: cutoff = the 80th percentile (discrete) of started_at over these plays; plays
+    starting before it are 'train', the rest 'validation', so every train play starts before every
+    validation play. The post-hook re-applies the cutoff to earlier rows after an incremental build
+    (the cutoff moves as the log grows).
+
+    Incremental: a play enters once its label is resolved and uncensored; features never change, so
+    only plays starting after the newest play in the table are added.
+-#}
+
+with
+
+window_bounds as (
+    select {{ incremental_window_start('started_at', 0) }} as window_starts_at
+),
+
+labels as (
+    select * from {{ ref('int_plays_labelled') }}
+    where continued_next_episode is not null
+),
+
+split_cutoff as (
+    select {{ percentile_disc('started_at', 0.8) }} as validation_starts_at
+    from labels
+),
+
+features as (
+    select * from {{ ref('int_play_features') }}
+    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+),
+
+final as (
+    select
+        features.event_id,
+        features.user_id,
+        features.anime_id,
+        features.started_at,
+        cast(
+            case
+                when features.started_at < split_cutoff.validation_starts_at then 'train'
+                else 'validation'
+            end as {{ dbt.type_string() }}
+        ) as split,
+        labels.continued_next_episode,
+        features.episode_number,
+        features.episodes_total,
+        features.series_fraction,
+        features.is_last_episode,
+        features.episode_duration_seconds,
+        features.completion,
+        features.user_prior_plays,
+        features.user_prior_titles,
+        features.user_prior_mean_completion,
+        features.user_prior_resolved_labels,
+        features.user_prior_continuation_rate,
+        features.days_since_signup,
+        features.days_since_prev_play,
+        features.user_title_prior_plays,
+        features.title_prior_plays,
+        features.title_prior_viewers,
+        features.title_prior_continuation_rate,
+        features.title_score_mean,
+        features.title_popularity_members,
+        features.session_position,
+        features.session_minutes_so_far,
+        features.hour_of_day,
+        features.day_of_week,
+        features.minutes_since_prev_play
+    from features
+    inner join labels
+        on features.event_id = labels.event_id
+    cross join split_cutoff
+)
+
+select * from final

@@ -1,0 +1,53 @@
+-- Validation plays of the latest training run: the model's score next to the play's features.
+with
+
+predictions as (
+    {{ ml_source_or_empty('predictions') }}
+),
+
+features as (
+    select
+        event_id,
+        split,
+        completion,
+        series_fraction,
+        session_position,
+        user_prior_plays,
+        user_prior_continuation_rate,
+        title_prior_continuation_rate,
+        days_since_prev_play,
+        hour_of_day
+    from {{ ref('ml_features') }}
+),
+
+final as (
+    select
+        predictions.run_id,
+        predictions.event_id,
+        predictions.user_id,
+        predictions.anime_id,
+        predictions.started_at,
+        predictions.episode_number,
+        predictions.episode_bucket,
+        predictions.score,
+        predictions.label,
+        predictions.is_predicted_positive,
+        predictions.baseline_episode_score,
+        predictions.baseline_logreg_score,
+        features.split,
+        features.completion,
+        features.series_fraction,
+        features.session_position,
+        features.user_prior_plays,
+        features.user_prior_continuation_rate,
+        features.title_prior_continuation_rate,
+        features.days_since_prev_play,
+        features.hour_of_day,
+        features.event_id is not null as has_features,
+        predictions.is_predicted_positive = predictions.label as is_correct
+    from predictions
+    left join features
+        on predictions.event_id = features.event_id
+)
+
+select * from final

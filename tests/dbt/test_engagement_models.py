@@ -1,0 +1,207 @@
+"""The engagement models on a small warehouse: labels, point-in-time features, incremental builds."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+
+from tests.dbt import fixture_data
+from tests.dbt.conftest import TABLE_KEYS, dbt, table_differences
+
+HORIZON = timedelta(days=14)
+
+
+def _query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_full_build_covers_labels_censoring_and_sessions(engagement_warehouse: Path) -> None:
+    (n_plays, n_labelled, n_censored, n_true, n_false, n_sessions, n_multi) = _query(
+        engagement_warehouse,
+        """
+        select
+            count(*),
+            count(continued_next_episode),
+            count(*) filter (where is_censored),
+            count(*) filter (where continued_next_episode),
+            count(*) filter (where not continued_next_episode),
+            count(distinct session_id),
+            count(*) filter (where session_position > 1)
+        from marts.viewing_events
+        """,
+    )[0]
+    raw = _query(engagement_warehouse, "select count(*) from raw.viewing_events")[0][0]
+    assert n_plays == raw
+    # the fixture exercises every case
+    assert n_true > 0 and n_false > 0 and n_censored > 0 and n_multi > 0
+    assert n_sessions < n_plays
+    n_features = _query(engagement_warehouse, "select count(*) from marts.ml_features")[0][0]
+    assert n_features == n_labelled
+
+
+def test_labels_agree_with_an_independent_python_pass(engagement_warehouse: Path) -> None:
+    plays = _query(
+        engagement_warehouse,
+        "select event_id, user_id, anime_id, episode_number, started_at from raw.viewing_events",
+    )
+    last = dict(
+        _query(engagement_warehouse, "select anime_id, max(episode_number) from marts.episodes group by 1")
+    )
+    window_end = max(p[4] for p in plays)
+    starts: dict[tuple, list] = {}
+    for _, user, anime, ep, at in plays:
+        starts.setdefault((user, anime, ep), []).append(at)
+    expected = {}
+    for event_id, user, anime, ep, at in plays:
+        if ep == last[anime] or at + HORIZON > window_end:
+            expected[event_id] = None
+        else:
+            expected[event_id] = any(at < s <= at + HORIZON for s in starts.get((user, anime, ep + 1), []))
+    actual = dict(
+        _query(engagement_warehouse, "select event_id, continued_next_episode from marts.viewing_events")
+    )
+    assert actual == expected
+
+
+def test_singular_label_test_catches_a_wrong_label(engagement_warehouse: Path, tmp_path: Path) -> None:
+    db = tmp_path / "corrupt.duckdb"
+    shutil.copy(engagement_warehouse, db)
+    con = duckdb.connect(str(db))
+    con.execute(
+        "update marts.viewing_events set continued_next_episode = not continued_next_episode "
+        "where event_id = (select min(event_id) from marts.viewing_events "
+        "where continued_next_episode is not null)"
+    )
+    con.close()
+    result = dbt(db, "test", "--select", "assert_labels_agree_with_log", check=False)
+    assert result.returncode != 0
+    assert "assert_labels_agree_with_log" in result.stdout
+
+
+def test_split_is_by_time(engagement_warehouse: Path) -> None:
+    last_train, first_validation, n_train, n_validation = _query(
+        engagement_warehouse,
+        """
+        select
+            max(started_at) filter (where split = 'train'),
+            min(started_at) filter (where split = 'validation'),
+            count(*) filter (where split = 'train'),
+            count(*) filter (where split = 'validation')
+        from marts.ml_features
+        """,
+    )[0]
+    assert last_train < first_validation
+    assert 0.7 < n_train / (n_train + n_validation) < 0.9
+
+
+FEATURE_COLUMNS = [
+    "episode_number",
+    "episodes_total",
+    "series_fraction",
+    "is_last_episode",
+    "episode_duration_seconds",
+    "completion",
+    "user_prior_plays",
+    "user_prior_titles",
+    "user_prior_mean_completion",
+    "user_prior_resolved_labels",
+    "user_prior_continuation_rate",
+    "days_since_signup",
+    "days_since_prev_play",
+    "user_title_prior_plays",
+    "title_prior_plays",
+    "title_prior_viewers",
+    "title_prior_continuation_rate",
+    "title_score_mean",
+    "title_popularity_members",
+    "session_position",
+    "session_minutes_so_far",
+    "hour_of_day",
+    "day_of_week",
+    "minutes_since_prev_play",
+    "trailing_7d_plays",
+    "engagement_tier",
+]
+
+
+def test_features_do_not_leak_the_future(engagement_warehouse: Path, tmp_path: Path) -> None:
+    """Truncate the log at t and rebuild: plays that ended before t keep every feature."""
+    cut = fixture_data.WINDOW_START + timedelta(days=20, hours=13)
+    db = tmp_path / "truncated.duckdb"
+    fixture_data.write_warehouse(db, until=cut)
+    dbt(db, "run")
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{engagement_warehouse}' as full_log (read_only)")
+        con.execute(f"attach '{db}' as cut_log (read_only)")
+        select = ", ".join(
+            ["event_id"]
+            + [
+                f"round({c}, 9) as {c}"
+                if c.endswith(("fraction", "completion", "rate", "days_since_signup", "prev_play", "so_far"))
+                else c
+                for c in FEATURE_COLUMNS
+            ]
+        )
+        where = "where ended_at < ?"
+        n_cut = con.execute(
+            f"select count(*) from cut_log.intermediate.int_play_features {where}", [cut]
+        ).fetchone()[0]
+        differing = con.execute(
+            f"""
+            select count(*) from (
+                select {select} from cut_log.intermediate.int_play_features {where}
+                except all
+                select {select} from full_log.intermediate.int_play_features {where}
+            )
+            """,
+            [cut, cut],
+        ).fetchone()[0]
+        # the ml_features rows both builds have carry the same features
+        ml_select = ", ".join(["event_id"] + [c for c in FEATURE_COLUMNS[:24]])
+        ml_differing = con.execute(
+            f"""
+            select count(*) from (
+                select {ml_select} from cut_log.marts.ml_features
+                except all
+                select {ml_select} from full_log.marts.ml_features
+            )
+            """
+        ).fetchone()[0]
+        n_ml = con.execute("select count(*) from cut_log.marts.ml_features").fetchone()[0]
+    finally:
+        con.close()
+    assert n_cut > 300 and n_ml > 100
+    assert differing == 0
+    assert ml_differing == 0
+
+
+def test_incremental_builds_equal_a_full_refresh(engagement_warehouse: Path, tmp_path: Path) -> None:
+    """Build at T - 7 days, append a week and build, append the rest and build: equal to full."""
+    end = fixture_data.window_end()
+    first_cut = end - timedelta(days=14)
+    second_cut = end - timedelta(days=7)
+    db = tmp_path / "growing.duckdb"
+    fixture_data.write_warehouse(db, until=first_cut)
+    dbt(db, "run")
+    con = duckdb.connect(str(db))
+    con.execute("delete from raw.viewing_events where started_at >= ?", [second_cut])
+    con.close()
+    assert fixture_data.append_events(db, since=first_cut) > 0
+    con = duckdb.connect(str(db))
+    con.execute("delete from raw.viewing_events where started_at >= ?", [second_cut])
+    con.close()
+    dbt(db, "run")
+    assert fixture_data.append_events(db, since=second_cut) > 0
+    dbt(db, "build")  # the incremental state also passes every data test
+    for table in TABLE_KEYS:
+        only_incremental, only_full, n_rows = table_differences(db, engagement_warehouse, table)
+        assert n_rows > 0, table
+        assert (only_incremental, only_full) == (0, 0), table
