@@ -16,15 +16,15 @@ import pytest
 HORIZON = timedelta(days=14)
 
 
-def kaplan_meier(endpoints: list[tuple[int, bool]]) -> dict[int, tuple[int, int, float, float, float]]:
-    """endpoints: (deepest episode, dropped there). Returns k -> (at_risk, dropped, S, lower, upper)."""
-    deepest = max(d for d, _ in endpoints)
+def kaplan_meier(steps: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int, float, float, float]]:
+    """steps: k -> (user-titles with a resolved step k -> k+1, drops among them).
+    Returns k -> (at_risk, dropped, S, lower, upper); a step nobody was observed through keeps S."""
     survival, greenwood, out = 1.0, 0.0, {}
-    for k in range(1, deepest + 1):
-        at_risk = sum(1 for d, _ in endpoints if d >= k)
-        dropped = sum(1 for d, is_drop in endpoints if d == k and is_drop)
-        survival *= 1 - dropped / at_risk
-        if dropped < at_risk:
+    for k in range(1, max(steps) + 1):
+        at_risk, dropped = steps.get(k, (0, 0))
+        if at_risk:
+            survival *= 1 - dropped / at_risk
+        if 0 < at_risk and dropped < at_risk:
             greenwood += dropped / (at_risk * (at_risk - dropped))
         half = 1.96 * survival * math.sqrt(greenwood)
         out[k] = (at_risk, dropped, survival, max(0.0, survival - half), min(1.0, survival + half))
@@ -44,19 +44,21 @@ def expected(engagement_warehouse: Path) -> dict:
     finally:
         con.close()
     window_end = max(p[3] for p in plays)
-    user_titles: dict[tuple, list] = defaultdict(list)
+    starts: dict[tuple, list] = defaultdict(list)
     for user, anime, ep, at in plays:
-        user_titles[(user, anime)].append((ep, at))
-    per_title: dict[str, list] = defaultdict(list)
-    for (_, anime), rows in user_titles.items():
-        deepest = max(ep for ep, _ in rows)
-        completed = any(ep == n_episodes[anime] for ep, _ in rows)
-        active = max(at for _, at in rows) + HORIZON > window_end
-        per_title[anime].append((deepest, not completed and not active))
-    result = {("all_titles", None): kaplan_meier([e for v in per_title.values() for e in v])}
-    for anime, endpoints in per_title.items():
-        result[("title", anime)] = kaplan_meier(endpoints)
-    return result
+        starts[(user, anime, ep)].append(at)
+    # per title and pooled: k -> [resolved, dropped]; a title's curve runs to its deepest episode
+    counts: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for user, anime, ep, at in plays:
+        for key in (("title", anime), ("all_titles", None)):
+            counts[key][ep]  # the episode was reached: it gets a row even if nothing resolves
+        if ep == n_episodes[anime] or at + HORIZON > window_end:
+            continue  # the last episode has no next step; a censored play resolves nothing
+        continued = any(at < nxt <= at + HORIZON for nxt in starts.get((user, anime, ep + 1), []))
+        for key in (("title", anime), ("all_titles", None)):
+            counts[key][ep][0] += 1
+            counts[key][ep][1] += 0 if continued else 1
+    return {key: kaplan_meier({k: tuple(v) for k, v in steps.items()}) for key, steps in counts.items()}
 
 
 def test_km_survival_and_greenwood_interval_match(engagement_warehouse: Path, expected: dict) -> None:

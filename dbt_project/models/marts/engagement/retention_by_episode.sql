@@ -1,15 +1,20 @@
 {#-
     Episode-to-episode retention per title and over all titles (scope = 'all_titles', anime_id null).
 
-    Each user-title is followed over episodes: its "time" is the deepest episode played. It is a drop
-    at that episode when the user stopped (no play within H of the newest play and the last episode
-    not played); it is censored when the user is still active on the title at the window end or
-    finished the series. Kaplan-Meier over episodes k:
-        at_risk(k) = user-titles whose deepest episode >= k, dropped(k) = drops at k,
+    Discrete-time Kaplan-Meier over episodes, built on the play labels so that it uses the same
+    censoring as everything else: the step k -> k+1 of a user-title is observed when its episode-k
+    play has a resolved label (the next episode was played within H, or H has fully elapsed before
+    the window end); a play whose horizon runs past the window end is censored and leaves the risk
+    set without counting as a drop. (Counting a user-title as "still active" instead would keep the
+    quick continuers of the last H days and drop their non-continuing peers: an upward bias.)
+        viewers_reached(k) = user-titles whose deepest episode is k or later,
+        at_risk(k) = user-titles with a resolved label at episode k, dropped(k) = those labelled 0,
+        censored(k) = user-titles whose episode-k play is censored,
         km_survival(k) = prod_{j<=k} (1 - dropped(j) / at_risk(j))   (probability of going past k),
         Greenwood: var(k) = km_survival(k)^2 * sum_{j<=k} dropped(j) / (at_risk(j) (at_risk(j) - dropped(j)))
-        95% interval km_survival +- 1.96 sqrt(var), clipped to [0, 1]; terms with at_risk = dropped are
-        skipped and the interval is [0, 0] once the survival is 0.
+        95% interval km_survival +- 1.96 sqrt(var), clipped to [0, 1]; steps with nobody at risk (and
+        the last episode, which has no next step) leave the survival unchanged, and the interval is
+        [0, 0] once the survival is 0.
 -#}
 
 with
@@ -26,7 +31,10 @@ episode_viewers as (
     select
         anime_id,
         episode_number,
-        count(distinct user_id) as viewers_played
+        count(distinct user_id) as viewers_played,
+        sum(case when continued_next_episode is not null then 1 else 0 end) as n_resolved,
+        sum(case when not continued_next_episode then 1 else 0 end) as n_dropped,
+        sum(case when is_censored then 1 else 0 end) as n_censored
     from plays
     group by anime_id, episode_number
 ),
@@ -35,8 +43,7 @@ endpoints as (
     select
         anime_id,
         deepest_episode,
-        count(*) as n_user_titles,
-        sum(case when has_dropped then 1 else 0 end) as n_dropped
+        count(*) as n_user_titles
     from user_titles
     group by anime_id, deepest_episode
 ),
@@ -68,7 +75,9 @@ per_title as (
         title_episodes.anime_id,
         title_episodes.episode_number,
         coalesce(endpoints.n_user_titles, 0) as n_ending,
-        coalesce(endpoints.n_dropped, 0) as n_dropped,
+        coalesce(episode_viewers.n_resolved, 0) as n_resolved,
+        coalesce(episode_viewers.n_dropped, 0) as n_dropped,
+        coalesce(episode_viewers.n_censored, 0) as n_censored,
         coalesce(episode_viewers.viewers_played, 0) as viewers_played
     from title_episodes
     left join endpoints
@@ -87,7 +96,9 @@ all_titles as (
         cast(null as {{ dbt.type_string() }}) as anime_id,
         episode_number,
         sum(n_ending) as n_ending,
+        sum(n_resolved) as n_resolved,
         sum(n_dropped) as n_dropped,
+        sum(n_censored) as n_censored,
         sum(viewers_played) as viewers_played
     from per_title
     group by episode_number
@@ -99,24 +110,34 @@ unioned as (
     select * from all_titles
 ),
 
-at_risk as (
+reached as (
     select
         *,
         sum(n_ending) over (
             partition by scope, anime_id
             order by episode_number desc
             rows between unbounded preceding and current row
-        ) as at_risk
+        ) as viewers_reached
     from unioned
+),
+
+at_risk as (
+    select
+        *,
+        n_resolved as at_risk
+    from reached
 ),
 
 steps as (
     select
         *,
-        lead(at_risk) over (partition by scope, anime_id order by episode_number) as at_risk_next,
-        case when n_dropped < at_risk then ln(1.0 - cast(n_dropped as {{ type_double() }}) / at_risk) end
-            as log_step,
-        case when n_dropped = at_risk then 1 else 0 end as is_wipeout,
+        lead(viewers_reached) over (partition by scope, anime_id order by episode_number)
+            as viewers_reached_next,
+        case
+            when at_risk = 0 then 0.0
+            when n_dropped < at_risk then ln(1.0 - cast(n_dropped as {{ type_double() }}) / at_risk)
+        end as log_step,
+        case when at_risk > 0 and n_dropped = at_risk then 1 else 0 end as is_wipeout,
         case
             when n_dropped < at_risk
                 then
@@ -161,13 +182,13 @@ final as (
         anime_id,
         cast(episode_number as {{ dbt.type_int() }}) as episode_number,
         cast(viewers_played as {{ dbt.type_bigint() }}) as viewers_played,
-        cast(at_risk as {{ dbt.type_bigint() }}) as viewers_reached,
+        cast(viewers_reached as {{ dbt.type_bigint() }}) as viewers_reached,
         cast(
-            cast(at_risk_next as {{ type_double() }}) / at_risk as {{ type_double() }}
+            cast(viewers_reached_next as {{ type_double() }}) / viewers_reached as {{ type_double() }}
         ) as step_retention,
         cast(at_risk as {{ dbt.type_bigint() }}) as at_risk,
         cast(n_dropped as {{ dbt.type_bigint() }}) as dropped,
-        cast(n_ending - n_dropped as {{ dbt.type_bigint() }}) as censored,
+        cast(n_censored as {{ dbt.type_bigint() }}) as censored,
         cast(km_survival as {{ type_double() }}) as km_survival,
         cast(
             greatest(0.0, km_survival - 1.96 * km_survival * sqrt(greenwood_sum)) as {{ type_double() }}
