@@ -111,7 +111,7 @@ def retention() -> None:
     charts.show(
         fig,
         "Kaplan-Meier share of viewers who go on past each episode, with a 95% "
-        "Greenwood band; viewers still active at the window end are censored.",
+        "Greenwood band; plays whose 14-day horizon runs past the window end are censored.",
     )
 
 

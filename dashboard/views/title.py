@@ -13,7 +13,7 @@ BINGE = "marts.binge_depth"
 
 TITLES_SQL = """
 with watched as (
-    select anime_id, at_risk as viewers
+    select anime_id, viewers_reached as viewers
     from marts.retention_by_episode
     where scope = 'title' and episode_number = 1
 )
@@ -36,7 +36,7 @@ where anime_id = ?
 CURVE_SQL = """
 select
     episode_number, km_survival, km_ci_lower, km_ci_upper, step_retention,
-    at_risk, dropped, censored, viewers_played
+    at_risk, dropped, censored, viewers_played, viewers_reached
 from marts.retention_by_episode
 where scope = 'title' and anime_id = ?
 order by episode_number
@@ -70,7 +70,7 @@ def stats(anime_id: str, curve: pd.DataFrame, deepest: pd.DataFrame) -> None:
         st.warning("This title is not in marts.anime_master.")
         return
     r = info.iloc[0]
-    viewers = int(curve["at_risk"].iloc[0]) if len(curve) else 0
+    viewers = int(curve["viewers_reached"].iloc[0]) if len(curve) else 0
     ep1 = curve.loc[curve["episode_number"] == 1, "km_survival"]
     episodes = None if pd.isna(r["episodes"]) else int(r["episodes"])
     finished = (

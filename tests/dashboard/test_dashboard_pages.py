@@ -49,10 +49,10 @@ def test_overview(warehouse_file, wh_sql):
 def _top_title(wh_sql):
     return wh_sql.rows(
         """
-        select r.anime_id, r.at_risk, r.km_survival, m.episodes
+        select r.anime_id, r.viewers_reached, r.km_survival, m.episodes
         from marts.retention_by_episode r join marts.anime_master m using (anime_id)
         where r.scope = 'title' and r.episode_number = 1
-        order by r.at_risk desc, m.title
+        order by r.viewers_reached desc, m.title
         limit 1
         """
     )[0]
@@ -85,7 +85,7 @@ def test_title_search_narrows_and_picks(warehouse_file, wh_sql):
         "where r.scope = 'title' and r.episode_number = 1 "
         "and not regexp_matches(m.title, '[%_\\\\]') "
         "and m.title not in (select title from marts.anime_master group by title "
-        "having count(*) > 1) order by r.at_risk limit 1"
+        "having count(*) > 1) order by r.viewers_reached limit 1"
     )[0]
     at.text_input(key="title_search").input(title).run()
     assert_clean(at)

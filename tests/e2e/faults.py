@@ -15,8 +15,11 @@ import duckdb
 from warehouse import pipeline
 
 
-def table_fingerprint(db: Path, tables: Sequence[str], exclude: Sequence[str] = ()) -> tuple:
-    """(table, row count, content hash) per table; excluded columns (load times, run ids) ignored.
+def table_fingerprint(
+    db: Path, tables: Sequence[str], exclude: Sequence[str] = (), where: dict[str, str] | None = None
+) -> tuple:
+    """(table, row count, content hash) per table; excluded columns (load times, run ids) ignored,
+    and `where` optionally restricts a table to some rows (e.g. the latest model run).
 
     Opening read-write first also proves the file still opens (and replays its WAL) after a kill.
     """
@@ -34,17 +37,20 @@ def table_fingerprint(db: Path, tables: Sequence[str], exclude: Sequence[str] = 
                 result.append((table, None, None))
                 continue
             columns = [
-                row[0]
-                for row in con.execute(
-                    "select column_name from information_schema.columns "
+                # DuckDB sums floats in parallel, so a mean can differ in its last bit between two
+                # identical builds: compare floating-point values to 9 significant decimals.
+                f'round("{column}", 9)' if data_type in ("DOUBLE", "FLOAT") else f'"{column}"'
+                for column, data_type in con.execute(
+                    "select column_name, data_type from information_schema.columns "
                     "where table_schema = ? and table_name = ? order by ordinal_position",
                     [schema, name],
                 ).fetchall()
-                if row[0] not in exclude
+                if column not in exclude
             ]
-            select_list = ", ".join(f'"{c}"' for c in columns)
+            select_list = ", ".join(columns)
             count, digest = con.execute(
-                f"select count(*), coalesce(sum(hash(row({select_list}))), 0) from {table}"
+                f"select count(*), coalesce(sum(hash(row({select_list}))), 0) from {table} "
+                f"where {(where or {}).get(table, 'true')}"
             ).fetchone()
             result.append((table, count, digest))
         return tuple(result)
