@@ -3,7 +3,7 @@
 ``python -m warehouse.publish [--warehouse PATH] [--keep N]``
 
 The warehouse is opened read-only and every table and view of the ``marts`` and ``ml`` schemas
-(``ml`` may be absent) plus ``raw.anime_catalog_rejects`` is copied to parquet in a new folder
+(``ml`` may be absent; the row-level ``marts.viewing_events`` and ``marts.ml_features`` skipped) plus ``raw.anime_catalog_rejects`` is copied to parquet in a new folder
 ``<warehouse file>.snapshots/<build id>/``. ``manifest.json`` is written last, the folder is
 renamed into place, and only then is the pointer file ``<warehouse file>.snapshots/CURRENT``
 replaced atomically (``os.replace``). The dashboard reads only the folder CURRENT names, so a
@@ -31,6 +31,9 @@ from warehouse import warehouse_path
 
 PUBLISHED_SCHEMAS = ("marts", "ml")
 EXTRA_TABLES = (("raw", "anime_catalog_rejects"),)
+# Row-level marts (one row per play) that no page reads: copying them would make most of a 10M-play
+# snapshot and of its publish time. The dashboard reads the aggregates built from them.
+SKIPPED_TABLES = (("marts", "viewing_events"), ("marts", "ml_features"))
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 PARTIAL_SUFFIX = ".partial"
@@ -87,7 +90,7 @@ def _published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         """,
         [list(PUBLISHED_SCHEMAS)],
     ).fetchall()
-    tables = [(str(s), str(t)) for s, t in rows]
+    tables = [(str(s), str(t)) for s, t in rows if (str(s), str(t)) not in SKIPPED_TABLES]
     for schema, table in EXTRA_TABLES:
         hit = con.execute(
             """
