@@ -3,7 +3,8 @@
 ``python -m warehouse.publish [--warehouse PATH] [--keep N]``
 
 The warehouse is opened read-only and every table and view of the ``marts`` and ``ml`` schemas
-(``ml`` may be absent; the row-level ``marts.viewing_events`` and ``marts.ml_features`` skipped) plus ``raw.anime_catalog_rejects`` is copied to parquet in a new folder
+(``ml`` may be absent; the row-level ``marts.viewing_events`` and ``marts.ml_features`` are
+skipped) plus ``raw.anime_catalog_rejects`` is copied to parquet in a new folder
 ``<warehouse file>.snapshots/<build id>/``. ``manifest.json`` is written last, the folder is
 renamed into place, and only then is the pointer file ``<warehouse file>.snapshots/CURRENT``
 replaced atomically (``os.replace``). The dashboard reads only the folder CURRENT names, so a
