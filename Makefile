@@ -69,7 +69,7 @@ run: venv ingest catalog simulate build train publish
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd dbt_project && ../$(BIN)/sqlfluff lint models tests analyses
+	cd dbt_project && ../$(BIN)/sqlfluff lint models tests
 
 pytest: venv
 	$(BIN)/python -m pytest
