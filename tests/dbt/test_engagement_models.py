@@ -70,6 +70,15 @@ def test_labels_agree_with_an_independent_python_pass(engagement_warehouse: Path
     assert actual == expected
 
 
+def test_a_full_build_tests_every_row(engagement_warehouse: Path) -> None:
+    """int_rebuild_window (the rows data tests check on incremental builds) covers everything."""
+    [(checked_from,)] = _query(
+        engagement_warehouse, "select checked_from from intermediate.int_rebuild_window"
+    )
+    [(oldest,)] = _query(engagement_warehouse, "select min(started_at) from marts.viewing_events")
+    assert checked_from < oldest
+
+
 def test_singular_label_test_catches_a_wrong_label(engagement_warehouse: Path, tmp_path: Path) -> None:
     db = tmp_path / "corrupt.duckdb"
     shutil.copy(engagement_warehouse, db)
@@ -200,7 +209,12 @@ def test_incremental_builds_equal_a_full_refresh(engagement_warehouse: Path, tmp
     con.close()
     dbt(db, "run")
     assert fixture_data.append_events(db, since=second_cut) > 0
+    [(newest_before,)] = _query(db, "select max(started_at) from marts.viewing_events")
     dbt(db, "build")  # the incremental state also passes every data test
+    # on this incremental build the data tests check the rebuilt window only: plays from H before the
+    # newest play of the previous build (a full build checks everything: test_a_full_build_tests_every_row)
+    [(checked_from,)] = _query(db, "select checked_from from intermediate.int_rebuild_window")
+    assert checked_from == newest_before - HORIZON
     for table in TABLE_KEYS:
         only_incremental, only_full, n_rows = table_differences(db, engagement_warehouse, table)
         assert n_rows > 0, table

@@ -120,19 +120,15 @@ first_plays as (
         case
             when
                 user_title_history.user_id is null
-                and rank() over (partition by plays.user_id, plays.anime_id order by plays.started_at) = 1
-                and plays.event_id = min(plays.event_id) over (
+                and row_number() over (
                     partition by plays.user_id, plays.anime_id
-                    order by plays.started_at
-                    range between current row and current row
-                )
+                    order by plays.started_at, plays.event_id
+                ) = 1
                 then 1
             else 0
         end as is_new_user_title,
         rank() over (partition by plays.user_id, plays.anime_id order by plays.started_at) - 1
-        + coalesce(user_title_history.n_plays, 0) as user_title_prior_plays,
-        -- earlier plays in the window (rank counts rows with a strictly smaller start)
-        rank() over (partition by plays.anime_id order by plays.started_at) - 1 as title_plays_before
+        + coalesce(user_title_history.n_plays, 0) as user_title_prior_plays
     from plays
     left join user_title_history
         on
@@ -156,15 +152,16 @@ context_plays as (
 
 {#
     One timeline per user and one per title: the window's plays, label resolutions and (per user)
-    the context plays, ordered by time. With RANGE frames every row at the same instant is a peer:
-    "strictly before" = running sum minus the peers' sum; "resolved by the start" = running sum with
-    peers (a label resolved exactly at the start counts). One sort per timeline.
+    the context plays. Each timeline is first summed per instant (user or title, timestamp), so that
+    every row at the same instant is one step; running sums over the steps (ROWS frames, one sort
+    per timeline) then give "strictly before" = running sum minus the step's own sum and "resolved
+    by the start" = running sum including the step (a label resolved exactly at the start counts).
+    Plays pick up their step's values by (user or title, started_at).
 #}
 user_timeline as (
     select
         user_id,
         started_at as happened_at,
-        event_id,
         1 as is_play,
         0 as is_resolution,
         0 as is_continued,
@@ -175,7 +172,6 @@ user_timeline as (
     select
         user_id,
         started_at as happened_at,
-        cast(null as {{ dbt.type_bigint() }}) as event_id,
         0 as is_play,
         0 as is_resolution,
         0 as is_continued,
@@ -186,7 +182,6 @@ user_timeline as (
     select
         user_id,
         label_resolved_at as happened_at,
-        cast(null as {{ dbt.type_bigint() }}) as event_id,
         0 as is_play,
         1 as is_resolution,
         is_continued,
@@ -195,37 +190,44 @@ user_timeline as (
     from recent_resolutions
 ),
 
-user_running as (
+user_steps as (
     select
-        event_id,
-        {{ sum_strictly_before('is_play', 'user_id', 'happened_at') }} as user_plays_before,
-        {{ sum_strictly_before('completion', 'user_id', 'happened_at') }} as user_completion_before,
-        {{ sum_strictly_before('is_new_user_title', 'user_id', 'happened_at') }} as user_new_titles_before,
-        sum(is_resolution) over (
-            partition by user_id
-            order by happened_at
-            range between unbounded preceding and current row
-        ) as user_resolved_by,
-        sum(is_continued) over (
-            partition by user_id
-            order by happened_at
-            range between unbounded preceding and current row
-        ) as user_continued_by,
-        sum(1 - is_resolution) over ({{ trailing_days_window('user_id', 'happened_at', 7) }}) - 1
-            as trailing_7d_plays
+        user_id,
+        happened_at,
+        sum(is_play) as n_plays,
+        sum(completion) as sum_completion,
+        sum(is_new_user_title) as n_new_titles,
+        sum(is_resolution) as n_resolutions,
+        sum(is_continued) as n_continued,
+        -- plays of the window and context plays (for the trailing activity)
+        sum(1 - is_resolution) as n_active
     from user_timeline
+    group by user_id, happened_at
 ),
 
 user_features as (
-    select * from user_running
-    where event_id is not null
+    select
+        user_id,
+        happened_at,
+        sum(n_plays) over user_so_far - n_plays as user_plays_before,
+        sum(sum_completion) over user_so_far - sum_completion as user_completion_before,
+        sum(n_new_titles) over user_so_far - n_new_titles as user_new_titles_before,
+        sum(n_resolutions) over user_so_far as user_resolved_by,
+        sum(n_continued) over user_so_far as user_continued_by,
+        sum(n_active) over ({{ trailing_days_window('user_id', 'happened_at', 7) }}) - 1
+            as trailing_7d_plays
+    from user_steps
+    window user_so_far as (
+        partition by user_id
+        order by happened_at
+        rows between unbounded preceding and current row
+    )
 ),
 
 title_timeline as (
     select
         anime_id,
         started_at as happened_at,
-        event_id,
         1 as is_play,
         0 as is_resolution,
         0 as is_continued,
@@ -235,7 +237,6 @@ title_timeline as (
     select
         anime_id,
         label_resolved_at as happened_at,
-        cast(null as {{ dbt.type_bigint() }}) as event_id,
         0 as is_play,
         1 as is_resolution,
         is_continued,
@@ -243,26 +244,32 @@ title_timeline as (
     from recent_resolutions
 ),
 
-title_running as (
+title_steps as (
     select
-        event_id,
-        {{ sum_strictly_before('is_new_user_title', 'anime_id', 'happened_at') }} as title_new_viewers_before,
-        sum(is_resolution) over (
-            partition by anime_id
-            order by happened_at
-            range between unbounded preceding and current row
-        ) as title_resolved_by,
-        sum(is_continued) over (
-            partition by anime_id
-            order by happened_at
-            range between unbounded preceding and current row
-        ) as title_continued_by
+        anime_id,
+        happened_at,
+        sum(is_play) as n_plays,
+        sum(is_new_user_title) as n_new_viewers,
+        sum(is_resolution) as n_resolutions,
+        sum(is_continued) as n_continued
     from title_timeline
+    group by anime_id, happened_at
 ),
 
 title_features as (
-    select * from title_running
-    where event_id is not null
+    select
+        anime_id,
+        happened_at,
+        sum(n_plays) over title_so_far - n_plays as title_plays_before,
+        sum(n_new_viewers) over title_so_far - n_new_viewers as title_new_viewers_before,
+        sum(n_resolutions) over title_so_far as title_resolved_by,
+        sum(n_continued) over title_so_far as title_continued_by
+    from title_steps
+    window title_so_far as (
+        partition by anime_id
+        order by happened_at
+        rows between unbounded preceding and current row
+    )
 ),
 
 combined as (
@@ -286,7 +293,7 @@ combined as (
         user_features.user_continued_by + coalesce(user_resolutions_before.n_continued, 0)
             as user_prior_continued_labels,
         first_plays.user_title_prior_plays,
-        first_plays.title_plays_before + coalesce(title_history.n_plays, 0) as title_prior_plays,
+        title_features.title_plays_before + coalesce(title_history.n_plays, 0) as title_prior_plays,
         title_features.title_new_viewers_before + coalesce(title_history.n_viewers, 0) as title_prior_viewers,
         title_features.title_resolved_by + coalesce(title_resolutions_before.n_resolved, 0)
             as title_prior_resolved_labels,
@@ -302,9 +309,13 @@ combined as (
         user_features.trailing_7d_plays
     from first_plays
     inner join user_features
-        on first_plays.event_id = user_features.event_id
+        on
+            first_plays.user_id = user_features.user_id
+            and first_plays.started_at = user_features.happened_at
     inner join title_features
-        on first_plays.event_id = title_features.event_id
+        on
+            first_plays.anime_id = title_features.anime_id
+            and first_plays.started_at = title_features.happened_at
     left join user_history
         on first_plays.user_id = user_history.user_id
     left join title_history

@@ -8,7 +8,10 @@
 {#-
     One row per play. Incremental: plays that started within the horizon H of the newest play in the
     table are rebuilt (their label and censoring may change as the log grows); older rows are final.
+    int_rebuild_window records that window before this model runs (for the data tests).
 -#}
+
+-- depends_on: {{ ref('int_rebuild_window') }}
 
 with
 

@@ -1,0 +1,44 @@
+{#-
+    Helpers that let data tests check only what an incremental build rebuilt (see int_rebuild_window).
+-#}
+
+{#-
+    The relation of model `model_name` of this project as it exists in the warehouse right now, or
+    none (not built yet, or at parse time). Used to read an incremental model's state before it runs.
+-#}
+{% macro existing_model_relation(model_name) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model' and node.name == model_name and node.package_name == project_name -%}
+            {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{#-
+    A scalar SQL expression: the earliest `started_at` a data test has to check, i.e. the start of the
+    window the current build rebuilt (from int_rebuild_window, which records it before the incremental
+    models run). On a full refresh, or when the models did not exist before the build, it is a date
+    before any data, so the full build checks every row. Usage:
+    `where started_at >= {{ rebuilt_window_start() }}`.
+-#}
+{% macro rebuilt_window_start() -%}
+    (select int_rebuild_window.checked_from from {{ ref('int_rebuild_window') }} as int_rebuild_window)
+{%- endmacro %}
+
+{#-
+    A one-row query `select ... as rebuilt_from`: max(ts_column) - lookback_days of `relation` (an
+    existing relation, see existing_model_relation), or null when `relation` is none or on a full
+    refresh.
+-#}
+{% macro previous_window_start(relation, ts_column='started_at', lookback_days=0) -%}
+    {%- if relation is none or flags.FULL_REFRESH -%}
+        select cast(null as {{ dbt.type_timestamp() }}) as rebuilt_from
+    {%- else -%}
+        select {{ dbt.dateadd('day', -1 * lookback_days, 'max(' ~ ts_column ~ ')') }} as rebuilt_from
+        from {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
