@@ -148,19 +148,21 @@
 
 {#-
     Lower bound of the rows an incremental model recomputes: `max(ts_column) - lookback_days` of the
-    existing table, or a date before any data on a full build.
+    existing table, or a date before any data on a full build. On an incremental run it is looked up
+    before the model's query is compiled and returned as a timestamp literal: a constant filter is
+    pushed into the table scans, where the row groups' min/max statistics skip everything older
+    (the incremental tables are written in time order, see `order by` in their final selects).
 -#}
 {% macro incremental_window_start(ts_column='started_at', lookback_days=0) -%}
-    {%- if is_incremental() -%}
-        (
-            select coalesce(
-                {{ dbt.dateadd('day', -1 * lookback_days, 'max(' ~ ts_column ~ ')') }},
-                cast('1900-01-01' as {{ dbt.type_timestamp() }})
-            )
-            from {{ this }}
-        )
+    {%- set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" -%}
+    {%- if execute and is_incremental() -%}
+        {%- set bound = dbt.dateadd('day', -1 * lookback_days, 'max(' ~ ts_column ~ ')') -%}
+        {%- set found = run_query(
+            "select cast(" ~ bound ~ " as " ~ dbt.type_string() ~ ") from " ~ this
+        ).columns[0].values()[0] -%}
+        {{- earliest if found is none else "cast('" ~ found ~ "' as " ~ dbt.type_timestamp() ~ ")" -}}
     {%- else -%}
-        cast('1900-01-01' as {{ dbt.type_timestamp() }})
+        {{- earliest -}}
     {%- endif -%}
 {%- endmacro %}
 

@@ -6,12 +6,9 @@
 -- rebuilt_window_start(), see int_rebuild_window); older labels are final and were checked by the
 -- build that wrote them. A full build (or full refresh) checks every play.
 {%- set horizon_days = var('continuation_horizon_days') %}
+{%- set checked_from = rebuilt_window_start() %}
 
 with
-
-checked_window as (
-    select {{ rebuilt_window_start() }} as checked_from
-),
 
 all_raw_plays as (
     select * from {{ source('raw_events', 'viewing_events') }}
@@ -25,12 +22,12 @@ window_end as (
 -- a next episode starts after the play it continues, so it lies in the checked window too
 raw_plays as (
     select * from all_raw_plays
-    where started_at >= (select checked_window.checked_from from checked_window)
+    where started_at >= {{ checked_from }}
 ),
 
 labelled as (
     select * from {{ ref('viewing_events') }}
-    where started_at >= (select checked_window.checked_from from checked_window)
+    where started_at >= {{ checked_from }}
 ),
 
 next_episode_seen as (

@@ -2,6 +2,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='event_id',
+    window_column='started_at',
     on_schema_change='fail',
 ) }}
 
@@ -19,11 +20,9 @@
     of context.
 -#}
 
-with
+{%- set window_starts_at = incremental_window_start('started_at', 0) %}
 
-window_bounds as (
-    select {{ incremental_window_start('started_at', 0) }} as window_starts_at
-),
+with
 
 observed as (
     select max(started_at) as window_ends_at
@@ -32,7 +31,7 @@ observed as (
 
 plays as (
     select * from {{ ref('int_plays_sessionised') }}
-    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+    where started_at >= {{ window_starts_at }}
 ),
 
 users as (
@@ -45,7 +44,7 @@ history as (
         anime_id,
         completion
     from {{ ref('int_plays_sessionised') }}
-    where started_at < (select window_bounds.window_starts_at from window_bounds)
+    where started_at < {{ window_starts_at }}
 ),
 
 -- one pass over the history; per-user and per-title totals roll up from the user-title pairs
@@ -94,7 +93,7 @@ user_resolutions_before as (
         count(*) as n_resolved,
         sum(is_continued) as n_continued
     from resolutions
-    where label_resolved_at < (select window_bounds.window_starts_at from window_bounds)
+    where label_resolved_at < {{ window_starts_at }}
     group by user_id
 ),
 
@@ -104,13 +103,13 @@ title_resolutions_before as (
         count(*) as n_resolved,
         sum(is_continued) as n_continued
     from resolutions
-    where label_resolved_at < (select window_bounds.window_starts_at from window_bounds)
+    where label_resolved_at < {{ window_starts_at }}
     group by anime_id
 ),
 
 recent_resolutions as (
     select * from resolutions
-    where label_resolved_at >= (select window_bounds.window_starts_at from window_bounds)
+    where label_resolved_at >= {{ window_starts_at }}
 ),
 
 first_plays as (
@@ -143,11 +142,8 @@ context_plays as (
         started_at
     from {{ ref('int_plays_sessionised') }}
     where
-        started_at < (select window_bounds.window_starts_at from window_bounds)
-        and started_at >= (
-            select {{ dbt.dateadd('day', -7, 'window_bounds.window_starts_at') }}
-            from window_bounds
-        )
+        started_at < {{ window_starts_at }}
+        and started_at >= {{ dbt.dateadd('day', -7, window_starts_at) }}
 ),
 
 {#
@@ -384,3 +380,5 @@ final as (
 )
 
 select * from final
+-- time order: incremental windows then read and replace only the newest row groups
+order by started_at, event_id

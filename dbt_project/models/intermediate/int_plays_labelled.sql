@@ -2,6 +2,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='event_id',
+    window_column='started_at',
     on_schema_change='fail',
 ) }}
 
@@ -21,11 +22,9 @@
 -#}
 {%- set horizon_days = var('continuation_horizon_days') -%}
 
-with
+{%- set window_starts_at = incremental_window_start('started_at', horizon_days) %}
 
-window_bounds as (
-    select {{ incremental_window_start('started_at', horizon_days) }} as window_starts_at
-),
+with
 
 observed as (
     select max(started_at) as window_ends_at
@@ -42,7 +41,7 @@ plays as (
         is_last_episode,
         {{ dbt.dateadd('day', horizon_days, 'started_at') }} as horizon_ends_at
     from {{ ref('int_plays_enriched') }}
-    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+    where started_at >= {{ window_starts_at }}
 ),
 
 {#
@@ -133,3 +132,5 @@ final as (
 )
 
 select * from final
+-- time order: incremental windows then read and replace only the newest row groups
+order by started_at, event_id

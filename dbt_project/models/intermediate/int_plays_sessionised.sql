@@ -2,6 +2,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='event_id',
+    window_column='started_at',
     on_schema_change='fail',
 ) }}
 
@@ -22,15 +23,13 @@
     'title_popularity_members', 'is_last_episode',
 ] -%}
 
-with
+{%- set window_starts_at = incremental_window_start('started_at', 0) %}
 
-window_bounds as (
-    select {{ incremental_window_start('started_at', 0) }} as window_starts_at
-),
+with
 
 plays as (
     select * from {{ ref('int_plays_enriched') }}
-    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+    where started_at >= {{ window_starts_at }}
 ),
 
 {% if is_incremental() %}
@@ -40,7 +39,7 @@ plays as (
             max(prior_plays.started_at) as started_at
         from {{ this }} as prior_plays
         where
-            prior_plays.started_at < (select window_bounds.window_starts_at from window_bounds)
+            prior_plays.started_at < {{ window_starts_at }}
             and prior_plays.user_id in (select plays.user_id from plays)
         group by prior_plays.user_id
     ),
@@ -158,3 +157,5 @@ final as (
 )
 
 select * from final
+-- time order: incremental windows then read and replace only the newest row groups
+order by started_at, event_id

@@ -2,6 +2,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='session_id',
+    window_column='session_started_at',
     on_schema_change='fail',
 ) }}
 
@@ -11,18 +12,16 @@
     at or after the newest session start already in the table are rebuilt from all their plays.
 -#}
 
-with
+{%- set window_starts_at = incremental_window_start('session_started_at', 0) %}
 
-window_bounds as (
-    select {{ incremental_window_start('session_started_at', 0) }} as window_starts_at
-),
+with
 
 recent_plays as (
     select
         session_id,
         session_started_at
     from {{ ref('viewing_events') }}
-    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+    where started_at >= {{ window_starts_at }}
 ),
 
 touched_sessions as (
@@ -91,3 +90,5 @@ final as (
 )
 
 select * from final
+-- time order: incremental windows then read and replace only the newest row groups
+order by session_started_at, session_id

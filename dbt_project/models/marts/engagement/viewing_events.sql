@@ -2,6 +2,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='event_id',
+    window_column='started_at',
     on_schema_change='fail',
 ) }}
 
@@ -13,25 +14,23 @@
 
 -- depends_on: {{ ref('int_rebuild_window') }}
 
-with
+{%- set window_starts_at = incremental_window_start('started_at', var('continuation_horizon_days')) %}
 
-window_bounds as (
-    select {{ incremental_window_start('started_at', var('continuation_horizon_days')) }} as window_starts_at
-),
+with
 
 sessionised as (
     select * from {{ ref('int_plays_sessionised') }}
-    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+    where started_at >= {{ window_starts_at }}
 ),
 
 labelled as (
     select * from {{ ref('int_plays_labelled') }}
-    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+    where started_at >= {{ window_starts_at }}
 ),
 
 features as (
     select * from {{ ref('int_play_features') }}
-    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+    where started_at >= {{ window_starts_at }}
 ),
 
 final as (
@@ -67,3 +66,5 @@ final as (
 )
 
 select * from final
+-- time order: incremental windows then read and replace only the newest row groups
+order by started_at, event_id

@@ -2,6 +2,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='event_id',
+    window_column='started_at',
     on_schema_change='fail',
     post_hook=[
         "update {{ this }} set split = case when started_at < cutoff.validation_starts_at"
@@ -26,11 +27,9 @@
     only plays starting after the newest play in the table are added.
 -#}
 
-with
+{%- set window_starts_at = incremental_window_start('started_at', 0) %}
 
-window_bounds as (
-    select {{ incremental_window_start('started_at', 0) }} as window_starts_at
-),
+with
 
 labels as (
     select * from {{ ref('int_plays_labelled') }}
@@ -44,7 +43,7 @@ split_cutoff as (
 
 features as (
     select * from {{ ref('int_play_features') }}
-    where started_at >= (select window_bounds.window_starts_at from window_bounds)
+    where started_at >= {{ window_starts_at }}
 ),
 
 final as (
@@ -91,3 +90,5 @@ final as (
 )
 
 select * from final
+-- time order: incremental windows then read and replace only the newest row groups
+order by started_at, event_id
