@@ -73,11 +73,21 @@ def _catalogue(work: Path) -> Path:
     return db
 
 
+def _signup_config(work: Path, days: int) -> tuple[str, ...]:
+    """Sign-ups spread over the whole window (the default spreads them over 60 days), so a longer
+    history keeps a steady flow of new users instead of an ageing population."""
+    config = work / f"signups-{days}d.toml"
+    config.write_text(f"[population]\nsignup_span_days = {days}\n")
+    return ("--config", str(config))
+
+
 def _users_for(plays: int, catalogue: Path, work: Path, days: int) -> tuple[int, float]:
     """Calibrate plays per user with a 1,000-user simulation of the same window."""
     probe = work / "probe.duckdb"
     shutil.copy(catalogue, probe)
-    pipeline.simulate(probe, "--users", "1000", "--days", str(days), "--no-progress")
+    pipeline.simulate(
+        probe, "--users", "1000", "--days", str(days), *_signup_config(work, days), "--no-progress"
+    )
     per_user = _count(probe, "select count(*) from raw.viewing_events") / 1000
     probe.unlink()
     return max(100, round(plays / per_user)), per_user
@@ -88,7 +98,9 @@ def bench_size(plays: int, catalogue: Path, work: Path, days: int, extra_days: i
     db = work / f"plays-{plays}.duckdb"
     shutil.copy(catalogue, db)
     started = time.perf_counter()
-    pipeline.simulate(db, "--users", str(users), "--days", str(days), "--no-progress")
+    pipeline.simulate(
+        db, "--users", str(users), "--days", str(days), *_signup_config(work, days), "--no-progress"
+    )
     sim_seconds = time.perf_counter() - started
     n_plays = _count(db, "select count(*) from raw.viewing_events")
     print(
@@ -125,7 +137,9 @@ def bench_size(plays: int, catalogue: Path, work: Path, days: int, extra_days: i
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--plays", type=int, nargs="+", default=list(DEFAULT_SIZES), help="target log sizes")
-    parser.add_argument("--days", type=int, default=60, help="simulated window (default 60)")
+    parser.add_argument(
+        "--days", type=int, default=60, help="simulated window, sign-ups spread over it (default 60)"
+    )
     parser.add_argument("--extra-days", type=int, default=7, help="days appended (default 7)")
     parser.add_argument(
         "--refresh", action="store_true", help="also time a --full-refresh build after the append"

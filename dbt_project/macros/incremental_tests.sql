@@ -19,24 +19,25 @@
 {%- endmacro %}
 
 {#-
-    A scalar SQL expression: the earliest `started_at` a data test has to check, i.e. the start of the
-    window the current build rebuilt (from int_rebuild_window, which records it before the incremental
-    models run). On a full refresh, or when the models did not exist before the build, it is a date
-    before any data, so the full build checks every row. When the test runs it is read once and
-    inlined as a literal, so the test's scans skip the older row groups. Usage:
-    `where started_at >= {{ rebuilt_window_start() }}`.
+    A scalar SQL expression: the earliest time a data test has to check, i.e. the start of the window
+    the current build rebuilt (from int_rebuild_window, which records it before the incremental
+    models run; `window` names its column: checked_from for viewing_events and sessions,
+    ml_features_checked_from for ml_features). On a full refresh, or when the models did not exist
+    before the build, it is a date before any data, so the full build checks every row. When the test
+    runs it is read once and inlined as a literal, so the test's scans skip the older row groups.
+    Usage: `where started_at >= {{ rebuilt_window_start() }}`.
 -#}
-{% macro rebuilt_window_start() -%}
+{% macro rebuilt_window_start(window='checked_from') -%}
     {%- set window_relation = existing_model_relation('int_rebuild_window') -%}
     {%- if window_relation is not none -%}
         {%- set found = run_query(
-            "select cast(checked_from as " ~ dbt.type_string() ~ ") from " ~ window_relation
+            "select cast(" ~ window ~ " as " ~ dbt.type_string() ~ ") from " ~ window_relation
         ).columns[0].values() -%}
         {%- if found | length == 1 and found[0] is not none -%}
             {{- return("cast('" ~ found[0] ~ "' as " ~ dbt.type_timestamp() ~ ")") -}}
         {%- endif -%}
     {%- endif -%}
-    (select int_rebuild_window.checked_from from {{ ref('int_rebuild_window') }} as int_rebuild_window)
+    (select int_rebuild_window.{{ window }} from {{ ref('int_rebuild_window') }} as int_rebuild_window)
 {%- endmacro %}
 
 {#-

@@ -95,6 +95,48 @@ def test_singular_label_test_catches_a_wrong_label(engagement_warehouse: Path, t
     assert "assert_labels_agree_with_log" in result.stdout
 
 
+def test_unique_since_rebuild_checks_rebuilt_ids_against_the_whole_table(
+    engagement_warehouse: Path, tmp_path: Path
+) -> None:
+    """The incremental-build uniqueness test fails when a rebuilt row repeats any older id, and by
+    design leaves rows before the rebuilt window to the build that wrote them."""
+    db = tmp_path / "repeated.duckdb"
+    shutil.copy(engagement_warehouse, db)
+    select = ("--select", "unique_since_rebuild_viewing_events_event_id")
+    con = duckdb.connect(str(db))
+    try:
+        # pretend the last build rebuilt only its final day
+        con.execute(
+            "update intermediate.int_rebuild_window set checked_from = "
+            "(select max(started_at) - interval 1 day from marts.viewing_events)"
+        )
+        [(checked_from,)] = con.execute("select checked_from from intermediate.int_rebuild_window").fetchall()
+        [(old_id,)] = con.execute(
+            "select min(event_id) from marts.viewing_events where started_at < ?", [checked_from]
+        ).fetchall()
+    finally:
+        con.close()
+    assert dbt(db, "test", *select, check=False).returncode == 0
+
+    def add_copy(started_at_sql: str) -> None:
+        con = duckdb.connect(str(db))
+        try:
+            con.execute(
+                f"insert into marts.viewing_events select * replace ({started_at_sql} as started_at) "
+                "from marts.viewing_events where event_id = ?",
+                [old_id],
+            )
+        finally:
+            con.close()
+
+    add_copy("started_at")  # a repeat before the window: the older build's business
+    assert dbt(db, "test", *select, check=False).returncode == 0
+    add_copy("(select max(started_at) from marts.viewing_events)")  # a rebuilt row repeating it
+    result = dbt(db, "test", *select, check=False)
+    assert result.returncode != 0
+    assert "unique_since_rebuild_viewing_events_event_id" in result.stdout
+
+
 def test_split_is_by_time(engagement_warehouse: Path) -> None:
     last_train, first_validation, n_train, n_validation = _query(
         engagement_warehouse,

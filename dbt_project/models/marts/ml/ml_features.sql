@@ -27,6 +27,8 @@
     only plays starting after the newest play in the table are added.
 -#}
 
+-- depends_on: {{ ref('int_rebuild_window') }}
+
 {%- set window_starts_at = incremental_window_start('started_at', 0) %}
 
 with
