@@ -76,7 +76,9 @@ def detect_format(path: Path) -> SourceFormat:
     named = _suffix_compression(path)
     note = None
     if named != compression:
-        note = f"{path.name} is named as {named} but its content is {compression}: read as {compression}"
+        named_as = "uncompressed" if named == "none" else f"{named}-compressed"
+        content = "uncompressed" if compression == "none" else compression
+        note = f"{path.name} is named as {named_as} but its content is {content}: read as {content}"
 
     text = _peek_text(path, compression).lstrip(b"\xef\xbb\xbf").lstrip()
     if not text:

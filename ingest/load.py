@@ -184,27 +184,41 @@ def ingest(source: Path, popularity: Path, warehouse: Path) -> IngestResult:
     started = time.perf_counter()
     fmt = detect_format(source)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
+    created = not warehouse.exists()
     try:
         con = duckdb.connect(str(warehouse))
     except duckdb.Error as exc:
         raise IngestError(f"{warehouse}: cannot open the warehouse: {_one_line(exc)}") from None
     try:
-        last_update = _stage_entries(con, source, fmt)
-        _stage_catalog(con)
-        popularity_rows = _stage_popularity(con, popularity)
-        entries, accepted = con.execute(
-            "select (select count(*) from _entries), (select count(*) from _accepted)"
-        ).fetchone()
-        if entries == 0:
-            raise IngestError(f"{source}: the `data` list is empty")
-        if accepted == 0:
-            top = con.execute(
-                "select reason from _rejects group by reason order by count(*) desc, reason limit 1"
-            ).fetchone()[0]
-            raise IngestError(f"{source}: none of its {entries} entries is valid (most: {top})")
-        _replace_raw_tables(con, source, popularity, last_update, datetime.now(UTC).replace(tzinfo=None))
+        return _load(con, source, popularity, fmt, started)
+    except BaseException:
+        con.close()
+        if created:  # a failed first ingest leaves no empty warehouse behind
+            for leftover in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
     finally:
         con.close()
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, source: Path, popularity: Path, fmt: SourceFormat, started: float
+) -> IngestResult:
+    """Stage, validate and swap in the catalogue tables over an open connection."""
+    last_update = _stage_entries(con, source, fmt)
+    _stage_catalog(con)
+    popularity_rows = _stage_popularity(con, popularity)
+    entries, accepted = con.execute(
+        "select (select count(*) from _entries), (select count(*) from _accepted)"
+    ).fetchone()
+    if entries == 0:
+        raise IngestError(f"{source}: the `data` list is empty")
+    if accepted == 0:
+        top = con.execute(
+            "select reason from _rejects group by reason order by count(*) desc, reason limit 1"
+        ).fetchone()[0]
+        raise IngestError(f"{source}: none of its {entries} entries is valid (most: {top})")
+    _replace_raw_tables(con, source, popularity, last_update, datetime.now(UTC).replace(tzinfo=None))
     return IngestResult(
         entries=entries,
         accepted=accepted,

@@ -34,7 +34,11 @@ def _date(text: str) -> dt.date:
 
 def _parser() -> _Parser:
     p = _Parser(prog="python -m simulator", description="Simulate viewing logs into DuckDB.")
-    p.add_argument("--users", type=int, help=f"population signing up (default {DEFAULT_USERS})")
+    p.add_argument(
+        "--users",
+        type=int,
+        help=f"population signing up over signup_span_days (60) from --start (default {DEFAULT_USERS})",
+    )
     p.add_argument("--start", type=_date, help=f"window start date (default {DEFAULT_START})")
     span = p.add_mutually_exclusive_group()
     span.add_argument("--days", type=int, help=f"window length in days (default {DEFAULT_DAYS})")

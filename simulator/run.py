@@ -16,7 +16,7 @@ from simulator.config import Config, config_from_json
 from simulator.errors import SimulatorError
 from simulator.population import DAY, Users, categorical, make_users
 from simulator.progression import LOGIT_TERMS, Window, simulate_chunk
-from simulator.titles import Catalogue, load_catalogue
+from simulator.titles import MISSING_MARTS, Catalogue, load_catalogue
 from simulator.writer import Writer, drop_staging
 from warehouse import connect, warehouse_path
 
@@ -172,13 +172,17 @@ def _user_tables(
 
 
 def previous_run(con: duckdb.DuckDBPyConnection) -> dict | None:
-    try:
-        rows = con.execute(
-            "select seed, population, config_json, window_start, window_end "
-            "from sim.run order by run_id desc limit 1"
-        ).fetchall()
-    except duckdb.CatalogException:
+    # Look the table up first: querying a missing sim.run would let DuckDB's replacement scan
+    # pick up a Python object named `run` instead of failing cleanly.
+    [(exists,)] = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'sim' and table_name = 'run'"
+    ).fetchall()
+    if not exists:
         return None
+    rows = con.execute(
+        "select seed, population, config_json, window_start, window_end "
+        "from sim.run order by run_id desc limit 1"
+    ).fetchall()
     if not rows:
         return None
     row = rows[0]
@@ -222,6 +226,8 @@ def resolve_append(spec: RunSpec, prev: dict | None, explicit: set[str]) -> tupl
 
 def run(spec: RunSpec, explicit: set[str] | None = None) -> RunResult:
     path = warehouse_path(spec.warehouse)
+    if not path.exists():  # the catalogue marts must be there: do not leave an empty file behind
+        raise SimulatorError(MISSING_MARTS.format(path=path))
     try:
         con = connect(path)
     except duckdb.Error as exc:  # e.g. another process holds the write lock

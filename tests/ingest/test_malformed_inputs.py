@@ -200,7 +200,8 @@ def test_wrong_suffix_is_read_by_content_with_a_note(tmp_path: Path) -> None:
     plain_named_gz = write_json(tmp_path / "really-plain.json.gz", document(valid_entries()))
     result = run_ingest(db, plain_named_gz)
     assert result.returncode == 0, result.stderr
-    assert "note: really-plain.json.gz is named as gzip but its content is none" in result.stdout
+    note = "note: really-plain.json.gz is named as gzip-compressed but its content is uncompressed"
+    assert note in result.stdout
     assert "3 accepted" in result.stdout
 
 
@@ -224,3 +225,10 @@ def test_rerun_replaces_and_never_duplicates(loaded_warehouse: Path, tmp_path: P
     con.close()
     assert n == 3
     assert raw_state(loaded_warehouse)["raw.anime_catalog"][0] == first["raw.anime_catalog"][0]
+
+
+def test_a_failed_first_ingest_leaves_no_warehouse(tmp_path: Path) -> None:
+    db = tmp_path / "new.duckdb"
+    no_valid_entry = write_json(tmp_path / "bad.json", document([{"title": "no sources"}]))
+    assert_one_line_error(run_ingest(db, no_valid_entry), "none of its 1 entries is valid")
+    assert not db.exists() and not Path(f"{db}.wal").exists()

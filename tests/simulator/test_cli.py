@@ -53,6 +53,38 @@ def test_unknown_config_key(tiny_warehouse: Callable[[str], Path], tmp_path: Pat
     _assert_one_line_error(result, "unknown config key: continuation.hook_dorp")
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "needle"),
+    [
+        ("list.json", "[1, 2]", "must hold an object of sections, got list"),
+        ("share.toml", "[population]\nnever_watch_share = 1.5\n", "never_watch_share must be between 0"),
+        ("sd.toml", "[population]\nengagement_sd = -1\n", "population.engagement_sd must be >= 0"),
+        ("odds.toml", "[churn]\ndormancy_per_title = 0\n", "between 0 and 1 (exclusive)"),
+        ("weights.toml", "[population.device_weights]\ntv = 'lots'\n", "device_weights.tv must be a number"),
+        ("order.toml", "[completion]\nabandon_min = 0.9\nabandon_max = 0.1\n", "<= completion.abandon_max"),
+    ],
+)
+def test_bad_config_values(
+    name: str, text: str, needle: str, tiny_warehouse: Callable[[str], Path], tmp_path: Path
+) -> None:
+    cfg = tmp_path / name
+    cfg.write_text(text)
+    result = _cli("--config", str(cfg), "--warehouse", str(tiny_warehouse("w")))
+    _assert_one_line_error(result, needle)
+
+
+def test_append_without_a_previous_run(tiny_warehouse: Callable[[str], Path]) -> None:
+    result = _cli("--append", "--days", "10", "--warehouse", str(tiny_warehouse("w")))
+    _assert_one_line_error(result, "--append needs a previous run in sim.run")
+
+
+def test_missing_warehouse_is_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "sub" / "none.duckdb"
+    result = _cli("--users", "10", "--warehouse", str(missing))
+    _assert_one_line_error(result, f"no catalogue marts in {missing}")
+    assert not missing.exists() and not missing.parent.exists()
+
+
 def test_missing_catalogue(tmp_path: Path) -> None:
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
