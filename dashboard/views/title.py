@@ -36,7 +36,7 @@ where anime_id = ?
 CURVE_SQL = """
 select
     episode_number, km_survival, km_ci_lower, km_ci_upper, step_retention,
-    at_risk, dropped, censored, viewers_played, viewers_reached
+    at_risk, dropped, censored, viewers_played, viewers_reached, plays, mean_completion
 from marts.retention_by_episode
 where scope = 'title' and anime_id = ?
 order by episode_number
@@ -83,6 +83,9 @@ def stats(anime_id: str, curve: pd.DataFrame, deepest: pd.DataFrame) -> None:
         if len(deepest) and deepest["n"].sum() > 0
         else None
     )
+    plays = curve["plays"].sum() if len(curve) else 0
+    # per play, over all of the title's episodes (each episode's mean weighted by its plays)
+    completion = (curve["plays"] * curve["mean_completion"].fillna(0)).sum() / plays if plays else None
     st.subheader(str(r["title"]))
     year = "" if pd.isna(r["season_year"]) else f" · {int(r['season_year'])}"
     score = "no score" if pd.isna(r["score_mean"]) else f"score {r['score_mean']:.2f}"
@@ -106,7 +109,7 @@ def stats(anime_id: str, curve: pd.DataFrame, deepest: pd.DataFrame) -> None:
                 "share of viewers whose deepest episode is the last one",
             ),
             ("Episodes", ui.fmt_int(episodes), None),
-            ("Score", "–" if pd.isna(r["score_mean"]) else f"{r['score_mean']:.2f}", None),
+            ("Mean completion", ui.fmt_pct(completion), "share of an episode watched per play"),
         ]
     )
 

@@ -206,6 +206,14 @@ all_titles as (
     from per_title group by episode_number
 ),
 u as (select * from per_title union all select * from all_titles),
+episode_plays as (
+    select 'title' as scope, anime_id, episode_number, count(*) as plays,
+        avg(watched_seconds / 1440.0) as mean_completion
+    from plays group by all
+    union all
+    select 'all_titles', null, episode_number, count(*), avg(watched_seconds / 1440.0)
+    from plays group by all
+),
 km as (
     select *,
         exp(sum(ln(greatest(1e-9, 1 - dropped / at_risk))) over w) as km_survival,
@@ -219,11 +227,13 @@ km as (
 select
     scope, anime_id, episode_number::integer as episode_number,
     at_risk::bigint as viewers_played, at_risk::bigint as viewers_reached,
+    coalesce(ep.plays, 0)::bigint as plays, ep.mean_completion,
     at_risk_next / at_risk as step_retention, at_risk::bigint as at_risk,
     dropped::bigint as dropped, censored::bigint as censored, km_survival,
     greatest(0.0, km_survival - 1.96 * km_survival * sqrt(gw)) as km_ci_lower,
     least(1.0, km_survival + 1.96 * km_survival * sqrt(gw)) as km_ci_upper
-from km;
+from km
+left join episode_plays as ep using (scope, anime_id, episode_number);
 
 create table marts.binge_depth as
 with obs as (

@@ -75,6 +75,13 @@ def test_title(warehouse_file, wh_sql):
         [episodes, anime_id],
     )
     assert m["Finished the series"] == fmt_pct(finished)
+    completion = wh_sql.one(
+        "select sum(plays * mean_completion) / sum(plays) from marts.retention_by_episode "
+        "where scope = 'title' and anime_id = ?",
+        [anime_id],
+    )
+    assert 0 < completion < 1
+    assert m["Mean completion"] == fmt_pct(completion)
 
 
 def test_title_search_narrows_and_picks(warehouse_file, wh_sql):

@@ -32,6 +32,8 @@ episode_viewers as (
         anime_id,
         episode_number,
         count(distinct user_id) as viewers_played,
+        count(*) as n_plays,
+        sum(completion) as sum_completion,
         sum(case when continued_next_episode is not null then 1 else 0 end) as n_resolved,
         sum(case when not continued_next_episode then 1 else 0 end) as n_dropped,
         sum(case when is_censored then 1 else 0 end) as n_censored
@@ -78,7 +80,9 @@ per_title as (
         coalesce(episode_viewers.n_resolved, 0) as n_resolved,
         coalesce(episode_viewers.n_dropped, 0) as n_dropped,
         coalesce(episode_viewers.n_censored, 0) as n_censored,
-        coalesce(episode_viewers.viewers_played, 0) as viewers_played
+        coalesce(episode_viewers.viewers_played, 0) as viewers_played,
+        coalesce(episode_viewers.n_plays, 0) as n_plays,
+        episode_viewers.sum_completion
     from title_episodes
     left join endpoints
         on
@@ -99,7 +103,9 @@ all_titles as (
         sum(n_resolved) as n_resolved,
         sum(n_dropped) as n_dropped,
         sum(n_censored) as n_censored,
-        sum(viewers_played) as viewers_played
+        sum(viewers_played) as viewers_played,
+        sum(n_plays) as n_plays,
+        sum(sum_completion) as sum_completion
     from per_title
     group by episode_number
 ),
@@ -183,6 +189,8 @@ final as (
         cast(episode_number as {{ dbt.type_int() }}) as episode_number,
         cast(viewers_played as {{ dbt.type_bigint() }}) as viewers_played,
         cast(viewers_reached as {{ dbt.type_bigint() }}) as viewers_reached,
+        cast(n_plays as {{ dbt.type_bigint() }}) as plays,
+        cast(sum_completion / nullif(n_plays, 0) as {{ type_double() }}) as mean_completion,
         cast(
             cast(viewers_reached_next as {{ type_double() }}) / viewers_reached as {{ type_double() }}
         ) as step_retention,
