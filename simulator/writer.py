@@ -6,7 +6,8 @@ therefore leaves the previous tables untouched; its staging leftovers are droppe
 Chunks arrive as Arrow tables (dictionary-encoded strings) and are inserted via register + insert,
 which is several times faster than building Python strings. `submit` hands a chunk to a background
 thread that inserts in submission order, so DuckDB writes one batch (it releases the GIL) while the
-simulator generates the next; at most `QUEUE_DEPTH` batches wait, so memory stays bounded.
+simulator generates the next; at most `QUEUE_DEPTH` tables (a few batches) wait, so memory stays
+bounded; the slack lets generation run on while DuckDB checkpoints.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pyarrow as pa
 
 STAGING_PREFIX = "__sim_staging_"
 MEMORY_LIMIT = "512MB"
-QUEUE_DEPTH = 2  # batches waiting for the background insert thread
+QUEUE_DEPTH = 8  # tables waiting for the background insert thread (4 batches of plays + truth)
 
 SCHEMAS: dict[str, str] = {
     "raw.users": """
