@@ -22,16 +22,7 @@ import duckdb
 from warehouse import pipeline
 
 DEFAULT_SIZES = (1_000_000, 10_000_000)
-SELECTION = (
-    "-s",
-    "path:models/staging/events",
-    "path:models/intermediate",
-    "path:models/marts/engagement",
-    "path:models/marts/ml",
-    "assert_labels_agree_with_log",
-    "--indirect-selection",
-    "cautious",
-)
+SELECTION = (*pipeline.ENGAGEMENT_SELECTION, "--indirect-selection", "cautious")
 
 
 def _count(db: Path, sql: str) -> int:

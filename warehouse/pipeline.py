@@ -18,6 +18,17 @@ from warehouse import ENV_VAR, REPO_ROOT
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 VENV_BIN = Path(sys.executable).parent
 
+# The engagement models and their tests (everything `dbt build` makes from the viewing log, before
+# the model outputs); use with `--indirect-selection cautious` to leave other stages' tests out.
+ENGAGEMENT_SELECTION = (
+    "-s",
+    "path:models/staging/events",
+    "path:models/intermediate",
+    "path:models/marts/engagement",
+    "path:models/marts/ml",
+    "assert_labels_agree_with_log",
+)
+
 
 def stage_env(warehouse: Path) -> dict[str, str]:
     env = dict(os.environ)

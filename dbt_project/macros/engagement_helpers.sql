@@ -154,16 +154,28 @@
     (the incremental tables are written in time order, see `order by` in their final selects).
 -#}
 {% macro incremental_window_start(ts_column='started_at', lookback_days=0) -%}
-    {%- set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" -%}
+    {%- set found = none -%}
     {%- if execute and is_incremental() -%}
-        {%- set bound = dbt.dateadd('day', -1 * lookback_days, 'max(' ~ ts_column ~ ')') -%}
-        {%- set found = run_query(
-            "select cast(" ~ bound ~ " as " ~ dbt.type_string() ~ ") from " ~ this
-        ).columns[0].values()[0] -%}
-        {{- earliest if found is none else "cast('" ~ found ~ "' as " ~ dbt.type_timestamp() ~ ")" -}}
-    {%- else -%}
-        {{- earliest -}}
+        {%- set found = timestamp_literal_of(
+            dbt.dateadd('day', -1 * lookback_days, 'max(' ~ ts_column ~ ')'), this
+        ) -%}
     {%- endif -%}
+    {{- found if found is not none else "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" -}}
+{%- endmacro %}
+
+{#-
+    The timestamp `expression` (e.g. `max(started_at)`) over `relation`, read now and returned as a
+    SQL timestamp literal, or none when it is null. A literal, unlike a subquery, is pushed into the
+    table scans of the query it is inlined in, where row groups are skipped by their min/max.
+-#}
+{% macro timestamp_literal_of(expression, relation) -%}
+    {%- set found = run_query(
+        "select cast(" ~ expression ~ " as " ~ dbt.type_string() ~ ") from " ~ relation
+    ).columns[0].values() -%}
+    {%- if found | length == 1 and found[0] is not none -%}
+        {{- return("cast('" ~ found[0] ~ "' as " ~ dbt.type_timestamp() ~ ")") -}}
+    {%- endif -%}
+    {{- return(none) -}}
 {%- endmacro %}
 
 {#- Whole days from `start_date` to `end_date` (dates or timestamps truncated to dates). -#}

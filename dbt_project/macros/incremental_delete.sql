@@ -9,13 +9,9 @@
     {%- set predicates = (incremental_predicates or []) | list -%}
     {%- set window_column = config.get('window_column') -%}
     {%- if window_column and execute -%}
-        {%- set oldest = run_query(
-            "select cast(min(" ~ window_column ~ ") as " ~ dbt.type_string() ~ ") from " ~ source
-        ).columns[0].values()[0] -%}
+        {%- set oldest = timestamp_literal_of('min(' ~ window_column ~ ')', source) -%}
         {%- if oldest is not none -%}
-            {%- do predicates.append(
-                window_column ~ " >= cast('" ~ oldest ~ "' as " ~ dbt.type_timestamp() ~ ")"
-            ) -%}
+            {%- do predicates.append(window_column ~ " >= " ~ oldest) -%}
         {%- endif -%}
     {%- endif -%}
     {{ return(dbt.duckdb__get_delete_insert_merge_sql(

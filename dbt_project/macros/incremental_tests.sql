@@ -30,11 +30,9 @@
 {% macro rebuilt_window_start(window='checked_from') -%}
     {%- set window_relation = existing_model_relation('int_rebuild_window') -%}
     {%- if window_relation is not none -%}
-        {%- set found = run_query(
-            "select cast(" ~ window ~ " as " ~ dbt.type_string() ~ ") from " ~ window_relation
-        ).columns[0].values() -%}
-        {%- if found | length == 1 and found[0] is not none -%}
-            {{- return("cast('" ~ found[0] ~ "' as " ~ dbt.type_timestamp() ~ ")") -}}
+        {%- set found = timestamp_literal_of(window, window_relation) -%}
+        {%- if found is not none -%}
+            {{- return(found) -}}
         {%- endif -%}
     {%- endif -%}
     (select int_rebuild_window.{{ window }} from {{ ref('int_rebuild_window') }} as int_rebuild_window)

@@ -18,14 +18,7 @@ from tests.dbt import fixture_data
 from warehouse import pipeline
 
 # The engagement models and their tests; the catalogue marts are stand-in tables the fixture writes.
-SELECTION = (
-    "-s",
-    "path:models/staging/events",
-    "path:models/intermediate",
-    "path:models/marts/engagement",
-    "path:models/marts/ml",
-    "assert_labels_agree_with_log",
-)
+SELECTION = pipeline.ENGAGEMENT_SELECTION
 
 # Every table the engagement models write, with the columns that identify a row.
 TABLE_KEYS = {
