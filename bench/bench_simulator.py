@@ -44,15 +44,15 @@ print(json.dumps({"rc": rc, "wall": wall, "cpu": use.ru_utime + use.ru_stime,
 """
 
 
-# Generation alone: the same users and chunks, events handed to a no-op instead of DuckDB.
+# Generation alone: the same users and pool, events handed to a no-op instead of DuckDB.
 _GENERATE_ONLY = """
 import datetime as dt, json, sys, time
-import duckdb, numpy as np
+import duckdb
 from simulator.config import load_config
-from simulator.population import DAY, make_users
-from simulator.progression import Window, simulate_chunk
+from simulator.population import DAY, signed_up_batches
+from simulator.progression import POOL_USERS, Window, simulate
 from simulator.titles import load_catalogue
-db, users, days, chunk = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), 50000
+db, users, days = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 con = duckdb.connect(db, read_only=True)
 cfg = load_config()
 start = dt.date(2026, 1, 1)
@@ -63,9 +63,8 @@ def emit(ev):
     global n
     n += len(ev["event_id"])
 t, c = time.perf_counter(), time.process_time()
-for lo in range(1, users + 1, chunk):
-    u = make_users(np.arange(lo, min(lo + chunk, users + 1)), cfg, cat, 42)
-    simulate_chunk(u.take(u.signup < window.end), cat, cfg, window, emit)
+batches = (u for _, u in signed_up_batches(users, POOL_USERS, cfg, cat, 42, window.end))
+simulate(batches, cat, cfg, window, emit, lambda users, truth: None)
 print(json.dumps({"plays": n, "wall": time.perf_counter() - t, "cpu": time.process_time() - c}))
 """
 

@@ -11,6 +11,7 @@ from typing import NoReturn
 
 from simulator.config import load_config
 from simulator.errors import SimulatorError
+from simulator.progression import POOL_USERS
 
 DEFAULT_START = "2026-01-01"
 DEFAULT_DAYS = 60
@@ -47,7 +48,9 @@ def _parser() -> _Parser:
     p.add_argument("--config", type=Path, help="TOML/JSON file overriding default_config.toml")
     p.add_argument("--warehouse", type=Path, help="DuckDB file (default: $ANIME_WAREHOUSE)")
     p.add_argument("--append", action="store_true", help="extend the previous run's window")
-    p.add_argument("--chunk-users", type=int, default=50000, help="users simulated at once (memory vs speed)")
+    p.add_argument(
+        "--chunk-users", type=int, default=POOL_USERS, help="users simulated at once (memory vs speed)"
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return p
 

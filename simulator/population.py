@@ -6,6 +6,7 @@ the chunking or on the window.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,6 +96,19 @@ def make_users(user_ids: np.ndarray, cfg: Config, cat: Catalogue, seed: int) -> 
         taste=taste,
         never_watch=u[:, _U_NEVER] < p["never_watch_share"],
     )
+
+
+def signed_up_batches(
+    n_users: int, batch_users: int, cfg: Config, cat: Catalogue, seed: int, window_end: float
+) -> Iterator[tuple[int, Users]]:
+    """Users 1..n_users made `batch_users` at a time: (ids made, those signed up before the end).
+
+    A user who has not signed up by the window end is unknown to the platform: never simulated.
+    """
+    for lo in range(1, n_users + 1, batch_users):
+        ids = np.arange(lo, min(lo + batch_users, n_users + 1), dtype=np.int64)
+        users = make_users(ids, cfg, cat, seed)
+        yield len(ids), users.take(users.signup < window_end)
 
 
 def first_play_delay(users: Users) -> np.ndarray:

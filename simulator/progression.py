@@ -1,27 +1,30 @@
-"""Episode-by-episode behaviour of a chunk of users, vectorised over users in lockstep.
+"""Episode-by-episode behaviour of a pool of users, vectorised over users in lockstep.
 
 Each user is a small event-driven process: up to K titles in progress (slots), each with the time
-its next episode is due, plus a pending "discovery" (start a new title). Step j processes every
-live user's j-th event at once (the earliest due), so the Python loop runs over play ordinals,
-never over users or events. Step j of user u draws its randoms from hash(seed, u, j): a user's
-events depend only on the seed, the config and the catalogue, not on the chunk or the window end.
+its next episode is due, plus a pending "discovery" (start a new title). A step processes the
+next event (the earliest due) of every user in the pool at once, so the Python loop runs over
+steps, never over users or events. The j-th event of user u draws its randoms from
+hash(seed, u, j): a user's events depend only on the seed, the config and the catalogue, not on
+the pool size, on which users share the pool or on the window end.
 
 Continuation is decided at the end of each play with probability p_continue. A continued title's
 next episode is always scheduled less than 13 days later (and can be pushed back by at most a few
 other plays), a dropped title is never resumed, and a title is never started twice, so p_continue
 is exactly the probability of the SQL label "plays episode n+1 within 14 days".
 
-Throughput: every per-user constant (schedule weights, taste CDF, leading terms of the logits) is
-computed once per chunk; state arrays are never compacted (the live users are a row index); a
-step draws only the uniform slots it uses, for the rows that use them (a slot's value does not
-depend on which other slots are drawn); events are written into preallocated batch columns.
-Each of these keeps every value bit-identical to the straightforward formulation: same
-operations, same operands, same order (tests/simulator/test_determinism.py pins a fingerprint).
+Throughput: a user leaving the pool (window end reached) frees a row for the next waiting user,
+so steps stay wide until the last users; every per-user constant (schedule weights, taste CDF,
+leading terms of the logits) is computed once, when the user enters; state arrays are never
+compacted (the live users are a row index); a step draws only the uniform slots it uses, for the
+rows that use them (a slot's value does not depend on which other slots are drawn); events are
+written into preallocated batch columns. Each of these keeps every value bit-identical to the
+straightforward formulation: same operations, same operands, same order
+(tests/simulator/test_determinism.py pins a fingerprint).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +39,9 @@ MAX_NEXT_GAP = 13 * DAY  # a continued title is always played again well inside 
 STEP_BITS = 20  # event_id = user_id * 2**20 + play ordinal
 DISCOVERY_COUNTER = 2**21  # separate counter range for discovery draws
 TRIES = 3  # attempts to draw a title the user has not started before
-BITSET_MAX_BYTES = 64 * 2**20  # started-title bits per chunk above which a list is kept instead
+BITSET_MAX_BYTES = 64 * 2**20  # started-title bits of the pool above which a list is kept instead
+POOL_USERS = 20000  # users simulated at once: wide enough to amortise NumPy calls, cache-sized
+REFILL_SHARE = 8  # free rows are refilled once they are 1/8 of the pool
 
 # Play-step uniform slots.
 (P_EPS1, P_EPS2, P_AB, P_ABF, P_CONT, P_BINGE, P_PAUSE) = range(7)
@@ -75,24 +80,28 @@ class _Scheduler:
     """Start times of later sessions: a day offset with geometric-ish weights, at the user's hour.
 
     The weights q^d (x the weekend boost) depend only on the user (q) and on the weekday of the
-    first candidate day, so their cumulative sums are tabulated once per chunk: (user, weekday
-    phase, day offset). A draw then only looks its row up.
+    first candidate day, so their cumulative sums are tabulated once per user, when the user
+    enters the pool: (row, weekday phase, day offset). A draw then only looks its row up.
     """
 
-    def __init__(self, cfg: Config, window: Window, q: np.ndarray, pref_hour: np.ndarray) -> None:
+    def __init__(self, cfg: Config, window: Window, n_rows: int) -> None:
         t, p = cfg.timing, cfg.population
-        days = np.arange(int(t["max_gap_days"]) + 1, dtype=float)
-        self.n_days = len(days)
+        self.days = np.arange(int(t["max_gap_days"]) + 1, dtype=float)
+        self.n_days = len(self.days)
         self.start_weekday = window.start_weekday
-        self.pref_hour = pref_hour
+        self.pref_hour = np.zeros(n_rows)
         self.p = p
-        w = q[:, None] ** days[None, :]
-        weekend = (np.arange(7)[:, None] + days.astype(np.int64)[None, :]) % 7 >= 5
-        factor = np.where(weekend, t["weekend_boost"], 1.0)
-        cdf = np.empty((len(q), 7, self.n_days))
+        weekend = (np.arange(7)[:, None] + self.days.astype(np.int64)[None, :]) % 7 >= 5
+        self.factor = np.where(weekend, t["weekend_boost"], 1.0)
+        self.cdf = np.zeros((n_rows * 7, self.n_days))
+
+    def admit(self, rows: np.ndarray, q: np.ndarray, pref_hour: np.ndarray) -> None:
+        """Tabulate the weights of the users now simulated in `rows`."""
+        w = q[:, None] ** self.days[None, :]
+        cdf = self.cdf.reshape(-1, 7, self.n_days)
         for phase in range(7):
-            cdf[:, phase] = np.cumsum(w * factor[phase], axis=1)
-        self.cdf = cdf.reshape(len(q) * 7, self.n_days)
+            cdf[rows, phase] = np.cumsum(w * self.factor[phase], axis=1)
+        self.pref_hour[rows] = pref_hour
 
     def __call__(
         self,
@@ -156,20 +165,25 @@ def _choose_titles(
 
 
 class _History:
-    """The titles each user of a chunk has started (a title is never started twice).
+    """The titles each pooled user has started (a title is never started twice).
 
-    A bit per (user, title) when that fits in `BITSET_MAX_BYTES` (a lookup is O(1) whatever the
-    number of titles a user started), else a growing (user, n-th title) matrix.
+    A bit per (row, title) when that fits in `BITSET_MAX_BYTES` (a lookup is O(1) whatever the
+    number of titles a user started), else a growing (row, n-th title) matrix.
     """
 
-    def __init__(self, n_users: int, n_titles: int) -> None:
-        self.n = np.zeros(n_users, dtype=np.int64)
+    def __init__(self, n_rows: int, n_titles: int) -> None:
+        self.n = np.zeros(n_rows, dtype=np.int64)
         width = (n_titles + 7) // 8
-        self.bits = n_users * width <= BITSET_MAX_BYTES
+        self.bits = n_rows * width <= BITSET_MAX_BYTES
         if self.bits:
-            self.seen = np.zeros((n_users, width), dtype=np.uint8)
+            self.seen = np.zeros((n_rows, width), dtype=np.uint8)
         else:
-            self.seen = np.full((n_users, 8), -1, dtype=np.int64)
+            self.seen = np.full((n_rows, 8), -1, dtype=np.int64)
+
+    def reset(self, rows: np.ndarray) -> None:
+        """Forget the titles of `rows` (their users left the pool; new ones take the rows)."""
+        self.seen[rows] = 0 if self.bits else -1
+        self.n[rows] = 0
 
     def started(self, rows: np.ndarray, titles: np.ndarray) -> np.ndarray:
         if self.bits:
@@ -188,53 +202,41 @@ class _History:
         self.n[rows] += 1
 
 
-class _Chunk:
-    """A chunk's users: constants derived once per user, and the simulation state.
+class _Pool:
+    """The users being simulated: a fixed number of rows, each holding one user at a time.
 
-    Arrays are indexed by the user's row in the chunk and never compacted: the live users of a
-    step are a row index (`act`), so a user leaving costs nothing.
+    A row holds a user's constants (derived once, when the user enters) and simulation state.
+    Arrays are never compacted: the live users of a step are a row index (`act`), so a user
+    leaving costs nothing, and the next waiting user takes the freed row. Keeping the pool full
+    keeps every step wide (NumPy calls amortised over many users) and few: the steps of a run
+    are about events / rows, not the sum of every chunk's longest user history.
     """
 
-    def __init__(self, users: Users, cat: Catalogue, cfg: Config, window: Window) -> None:
-        from simulator.population import first_play_delay
-
-        pt, pc, pcomp, pch = cfg.timing, cfg.continuation, cfg.completion, cfg.churn
-        n = len(users.user_id)
-        k = int(cfg.titles["max_parallel_titles"])
-        eng = users.engagement
-        self.users = users
-        self.k = k
+    def __init__(self, cat: Catalogue, cfg: Config, window: Window, n_rows: int) -> None:
+        self.cfg = cfg
+        self.k = k = int(cfg.titles["max_parallel_titles"])
+        self.n_rows = n = n_rows
         # Per-user constants (each the exact leading part of an expression evaluated per event).
-        self.key = users.key
-        self.user_id = users.user_id
-        self.device = users.device
-        self.budget = users.budget_minutes
-        self.interest_eng = pcomp["engagement_weight"] * eng
-        self.logit_eng = pc["engagement_coef"] * eng
-        self.binge_user = pt["binge_base"] + users.binge + pt["binge_engagement"] * eng
-        self.p_dorm = sigmoid(
-            np.log(pch["dormancy_per_title"] / (1 - pch["dormancy_per_title"]))
-            - pch["dormancy_engagement_slope"] * eng
-        )
-        self.taste = users.taste
-        self.taste_cdf = np.cumsum(users.taste, axis=1, dtype=np.float64)
-        self.later = _Scheduler(
-            cfg, window, sigmoid(pt["later_q_base"] - pt["later_q_engagement"] * eng), users.pref_hour
-        )
-        self.discovery = _Scheduler(
-            cfg,
-            window,
-            sigmoid(pt["discovery_q_base"] - pt["discovery_q_engagement"] * eng),
-            users.pref_hour,
-        )
+        self.key = np.zeros(n, dtype=np.uint64)
+        self.user_id = np.zeros(n, dtype=np.int64)
+        self.device = np.zeros(n, dtype=np.int64)
+        self.budget = np.zeros(n)
+        self.interest_eng = np.zeros(n)
+        self.logit_eng = np.zeros(n)
+        self.binge_user = np.zeros(n)
+        self.p_dorm = np.zeros(n)
+        self.taste = np.zeros((n, len(cat.tags)), dtype=np.float32)
+        self.taste_cdf = np.zeros((n, len(cat.tags)))
+        self.later = _Scheduler(cfg, window, n)
+        self.discovery = _Scheduler(cfg, window, n)
         # State.
-        first = users.signup + first_play_delay(users)
-        self.disc_due = np.where(users.never_watch, np.inf, first)
+        self.ordinal = np.zeros(n, dtype=np.int64)  # the user's next event is its ordinal-th
+        self.disc_due = np.full(n, np.inf)
         self.t_free = np.full(n, -np.inf)
         self.last_start = np.full(n, -np.inf)
         self.sess_start = np.zeros(n)
         self.sess_pos = np.zeros(n, dtype=np.int64)
-        self.sess_dev = users.device.copy()
+        self.sess_dev = np.zeros(n, dtype=np.int64)
         self.slot_due = np.full((k, n), np.inf)  # slot-major: a step reads k rows of live users
         # Flat (row * k + slot) views of the other per-slot arrays.
         self.slot_title = np.full(n * k, -1, dtype=np.int64)
@@ -244,6 +246,135 @@ class _Chunk:
         self.n_dorm = np.zeros(n, dtype=np.int64)
         self.last_dorm = np.full(n, np.nan)
         self.history = _History(n, cat.n_titles)
+
+    def admit(self, rows: np.ndarray, users: Users) -> None:
+        """Put `users` (one per row) into the free `rows`, in their initial state."""
+        from simulator.population import first_play_delay
+
+        pt, pc, pcomp, pch = self.cfg.timing, self.cfg.continuation, self.cfg.completion, self.cfg.churn
+        eng = users.engagement
+        self.key[rows] = users.key
+        self.user_id[rows] = users.user_id
+        self.device[rows] = users.device
+        self.budget[rows] = users.budget_minutes
+        self.interest_eng[rows] = pcomp["engagement_weight"] * eng
+        self.logit_eng[rows] = pc["engagement_coef"] * eng
+        self.binge_user[rows] = pt["binge_base"] + users.binge + pt["binge_engagement"] * eng
+        self.p_dorm[rows] = sigmoid(
+            np.log(pch["dormancy_per_title"] / (1 - pch["dormancy_per_title"]))
+            - pch["dormancy_engagement_slope"] * eng
+        )
+        self.taste[rows] = users.taste
+        self.taste_cdf[rows] = np.cumsum(users.taste, axis=1, dtype=np.float64)
+        self.later.admit(rows, sigmoid(pt["later_q_base"] - pt["later_q_engagement"] * eng), users.pref_hour)
+        self.discovery.admit(
+            rows, sigmoid(pt["discovery_q_base"] - pt["discovery_q_engagement"] * eng), users.pref_hour
+        )
+        self.ordinal[rows] = 0
+        first = users.signup + first_play_delay(users)
+        self.disc_due[rows] = np.where(users.never_watch, np.inf, first)
+        self.t_free[rows] = -np.inf
+        self.last_start[rows] = -np.inf
+        self.sess_start[rows] = 0.0
+        self.sess_pos[rows] = 0
+        self.sess_dev[rows] = users.device
+        self.slot_due[:, rows] = np.inf
+        flat = (rows[:, None] * self.k + np.arange(self.k)).ravel()
+        self.slot_title[flat] = -1
+        self.slot_ep[flat] = 0
+        self.slot_aff[flat] = 0.0
+        self.dorm[rows] = False
+        self.n_dorm[rows] = 0
+        self.last_dorm[rows] = np.nan
+        self.history.reset(rows)
+
+    def truth(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """The user truth of `rows` as of now (their users have left: as of the window end)."""
+        return {
+            "titles_started": self.history.n[rows],
+            "dormant_spells": self.n_dorm[rows],
+            "last_dormant_at": self.last_dorm[rows],
+            "is_dormant_at_window_end": self.dorm[rows],
+        }
+
+
+USER_TRUTH = {
+    "titles_started": np.int64,
+    "dormant_spells": np.int64,
+    "last_dormant_at": np.float64,
+    "is_dormant_at_window_end": np.bool_,
+}
+
+
+class _Waiting:
+    """Batches of users waiting to enter the pool, and those inside it until all have left.
+
+    `done(users, truth)` is called once per batch, when its last user has left the pool (batches
+    can finish out of order); `truth` holds `USER_TRUTH` columns in the batch's user order.
+    """
+
+    def __init__(
+        self,
+        batches: Iterable[Users],
+        n_rows: int,
+        done: Callable[[Users, dict[str, np.ndarray]], None],
+    ) -> None:
+        self._batches = iter(batches)
+        self._done = done
+        self._open: dict[int, tuple[Users, dict[str, np.ndarray], list[int]]] = {}
+        self._current: Users | None = None
+        self._current_id = -1
+        self._taken = 0
+        self.exhausted = False
+        self.batch_of = np.full(n_rows, -1, dtype=np.int64)
+        self.index_of = np.zeros(n_rows, dtype=np.int64)
+
+    def take(self, free: np.ndarray) -> list[tuple[np.ndarray, Users]]:
+        """Assign waiting users to (a prefix of) the `free` rows, in user order."""
+        out = []
+        used = 0
+        while used < free.size and not self.exhausted:
+            cur = self._current
+            if cur is None or self._taken == len(cur.user_id):
+                self._next()
+                continue
+            m = min(free.size - used, len(cur.user_id) - self._taken)
+            rows = free[used : used + m]
+            part = slice(self._taken, self._taken + m)
+            self.batch_of[rows] = self._current_id
+            self.index_of[rows] = np.arange(part.start, part.stop)
+            out.append((rows, cur.take(part)))
+            self._taken += m
+            used += m
+        return out
+
+    def _next(self) -> None:
+        batch = next(self._batches, None)
+        if batch is None:
+            self.exhausted = True
+            return
+        n = len(batch.user_id)
+        truth = {name: np.zeros(n, dtype=t) for name, t in USER_TRUTH.items()}
+        self._current_id += 1
+        self._current, self._taken = batch, 0
+        if n:
+            self._open[self._current_id] = (batch, truth, [n])
+        else:
+            self._done(batch, truth)
+
+    def leave(self, rows: np.ndarray, pool: _Pool) -> None:
+        """Record the truth of the users leaving `rows`; report the batches now complete."""
+        ids = self.batch_of[rows]
+        for b in np.unique(ids):
+            users, truth, left = self._open[int(b)]
+            mine = rows[ids == b]
+            at = self.index_of[mine]
+            for name, values in pool.truth(mine).items():
+                truth[name][at] = values
+            left[0] -= mine.size
+            if not left[0]:
+                del self._open[int(b)]
+                self._done(users, truth)
 
 
 class _Tables:
@@ -306,23 +437,27 @@ class _Batch:
             self._new()
 
 
-def simulate_chunk(
-    users: Users,
+def simulate(
+    batches: Iterable[Users],
     cat: Catalogue,
     cfg: Config,
     window: Window,
     emit: Callable[[dict[str, np.ndarray]], None],
+    done: Callable[[Users, dict[str, np.ndarray]], None],
+    pool_users: int = POOL_USERS,
     flush_rows: int = 500_000,
-) -> dict[str, np.ndarray]:
-    """Simulate one chunk of users over [0, window.end).
+) -> None:
+    """Simulate every user of `batches` over [0, window.end), `pool_users` at a time.
 
     Event columns (event_id, user_id, title index, episode_number, started seconds, watched,
     duration, device index, p_continue with NaN for a last episode, will_continue, interest and
     the float32 logit terms) are handed to `emit` in batches of about `flush_rows` (bounded
-    memory whatever the chunk size); the per-user truth as of the window end is returned.
+    memory whatever the number of users); `done(users, truth)` receives each batch of users
+    with their truth as of the window end (`USER_TRUTH` columns) once all of them are finished.
     """
     pt, pc, pcomp, pch, pp = cfg.timing, cfg.continuation, cfg.completion, cfg.churn, cfg.population
-    st = _Chunk(users, cat, cfg, window)
+    st = _Pool(cat, cfg, window, pool_users)
+    waiting = _Waiting(batches, pool_users, done)
     tab = _Tables(cat, cfg)
     k_slots = st.k
     _, dev_cdf = categorical(pp["device_weights"])
@@ -348,11 +483,20 @@ def simulate_chunk(
     )
     browse_share, browse_delay = pt["browse_after_end_share"], pt["browse_delay_mean_seconds"]
 
-    batch = _Batch(flush_rows, len(users.user_id), emit)
+    batch = _Batch(flush_rows, pool_users, emit)
 
-    act = np.arange(len(users.user_id))  # rows of the live users
-    j = 0
-    while act.size:
+    act = np.zeros(0, dtype=np.int64)  # rows of the live users
+    vacant = np.arange(pool_users)  # rows without a user
+    refill_at = max(1, pool_users // REFILL_SHARE)
+    steps = 0
+    while True:
+        if vacant.size >= refill_at or not act.size:
+            for rows, users in waiting.take(vacant):
+                st.admit(rows, users)
+                act = np.concatenate([act, rows])
+                vacant = vacant[rows.size :]
+            if not act.size:
+                break
         # The earliest slot (first on ties, as argmin) and its due time, slot by slot.
         sd = st.slot_due[:, act]
         slot_min = sd[0]
@@ -365,10 +509,14 @@ def simulate_chunk(
         t0 = np.maximum(np.where(is_disc, dd, slot_min), st.t_free[act])
         live = t0 < end
         if not live.all():
+            gone = act[~live]
+            waiting.leave(gone, st)
+            vacant = np.concatenate([vacant, gone])
             act, k, is_disc, t0 = act[live], k[live], is_disc[live], t0[live]
             if not act.size:
-                break
-        if j >= 2**STEP_BITS:
+                continue
+        steps += 1
+        if steps >= 2**STEP_BITS and st.ordinal[act].max() >= 2**STEP_BITS:
             raise RuntimeError("a user exceeded 2**20 plays; shorten the window")
         has_play = ~is_disc
 
@@ -376,7 +524,7 @@ def simulate_chunk(
         di = np.flatnonzero(is_disc)
         if di.size:
             ds = act[di]
-            ud = rng.uniforms(st.key[ds], j + DISCOVERY_COUNTER, N_DISC_U)
+            ud = rng.uniforms(st.key[ds], st.ordinal[ds] + DISCOVERY_COUNTER, N_DISC_U)
             free = st.slot_title.reshape(-1, k_slots)[ds] < 0
             title, found = _choose_titles(cat, cfg, st.taste_cdf[ds], st.history, ds, ud)
             ok = free.any(axis=1) & found
@@ -420,7 +568,8 @@ def simulate_chunk(
         pi = np.flatnonzero(has_play)
         if pi.size:
             ps = act[pi]
-            h = rng.draw_hash(st.key[ps], j)
+            jp = st.ordinal[ps]
+            h = rng.draw_hash(st.key[ps], jp)
             up = rng.slot_uniforms(h, (P_EPS1, P_EPS2, P_AB, P_CONT, P_BINGE))
             flat = ps * k_slots + k[pi]
             title = st.slot_title[flat]
@@ -499,7 +648,7 @@ def simulate_chunk(
                     )
                 due[ci] = np.minimum(nxt, t[ci] + MAX_NEXT_GAP)
             st.slot_ep[flat] = ep + 1
-            st.slot_due.reshape(-1)[k[pi] * len(users.user_id) + ps] = due
+            st.slot_due.reshape(-1)[k[pi] * pool_users + ps] = due
             st.slot_title[flat] = np.where(cont, title, -1)
 
             # After a drop or a finale, maybe browse to another title in the same session.
@@ -524,7 +673,7 @@ def simulate_chunk(
             p_cont[is_last] = np.nan
             batch.add(
                 ps.size,
-                event_id=(uid << STEP_BITS) | j,
+                event_id=(uid << STEP_BITS) | jp,
                 user_id=uid,
                 title=title,
                 episode_number=ep,
@@ -544,11 +693,5 @@ def simulate_chunk(
                 logit_fatigue=l_fatigue,
                 logit_recency=l_recency,
             )
-        j += 1
+        st.ordinal[act] += 1
     batch.flush()
-    return {
-        "titles_started": st.history.n,
-        "dormant_spells": st.n_dorm,
-        "last_dormant_at": st.last_dorm,
-        "is_dormant_at_window_end": st.dorm,
-    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +15,8 @@ from tqdm import tqdm
 
 from simulator.config import Config, config_from_json
 from simulator.errors import SimulatorError
-from simulator.population import DAY, Users, categorical, make_users
-from simulator.progression import LOGIT_TERMS, Window, simulate_chunk
+from simulator.population import DAY, Users, categorical, signed_up_batches
+from simulator.progression import LOGIT_TERMS, POOL_USERS, Window, simulate
 from simulator.titles import MISSING_MARTS, Catalogue, load_catalogue
 from simulator.writer import Writer, drop_staging
 from warehouse import connect, warehouse_path
@@ -32,7 +33,7 @@ class RunSpec:
     config: Config
     warehouse: Path
     append: bool = False
-    chunk_users: int = 50000
+    chunk_users: int = POOL_USERS  # users made per batch and simulated at once
     progress: bool | None = None  # None: only on a terminal
 
 
@@ -270,30 +271,31 @@ def _simulate_into(writer: Writer, spec: RunSpec, cat: Catalogue, prev_end_rel: 
         file=sys.stderr,
         disable=None if spec.progress is None else not spec.progress,
     )
+
+    def batches() -> Iterator[Users]:
+        for n_ids, users in signed_up_batches(spec.users, spec.chunk_users, cfg, cat, spec.seed, window.end):
+            bar.update(n_ids)  # users entering the simulation
+            yield users
+
+    def emit(ev: dict[str, np.ndarray]) -> None:
+        nonlocal n_events
+        keep_ev = ev["started"] >= prev_end_rel  # --append: only what is new
+        events, event_truth = _event_tables(ev, keep_ev, anime_ids, base, devices)
+        writer.submit("raw.viewing_events", events)
+        writer.submit("sim.event_truth", event_truth)
+        n_events += events.num_rows
+
+    def done(users: Users, truth: dict[str, np.ndarray]) -> None:
+        nonlocal n_users
+        # User truth is "as of the window end": always rewritten for every user.
+        raw_users, user_truth = _user_tables(users, truth, np.ones(len(users.user_id), bool), cat, cfg, base)
+        new_user = users.signup >= prev_end_rel
+        writer.submit("raw.users", raw_users.filter(_arrow(new_user)))
+        writer.submit("sim.user_truth", user_truth)
+        n_users += int(new_user.sum())
+
     with bar:
-        for lo in range(1, spec.users + 1, spec.chunk_users):
-            ids = np.arange(lo, min(lo + spec.chunk_users, spec.users + 1), dtype=np.int64)
-            users = make_users(ids, cfg, cat, spec.seed)
-            users = users.take(users.signup < window.end)  # not signed up yet: unknown
-
-            def emit(ev: dict[str, np.ndarray]) -> None:
-                nonlocal n_events
-                keep_ev = ev["started"] >= prev_end_rel  # --append: only what is new
-                events, event_truth = _event_tables(ev, keep_ev, anime_ids, base, devices)
-                writer.submit("raw.viewing_events", events)
-                writer.submit("sim.event_truth", event_truth)
-                n_events += events.num_rows
-
-            truth = simulate_chunk(users, cat, cfg, window, emit)
-            # User truth is "as of the window end": always rewritten for every user.
-            raw_users, user_truth = _user_tables(
-                users, truth, np.ones(len(users.user_id), bool), cat, cfg, base
-            )
-            new_user = users.signup >= prev_end_rel
-            writer.submit("raw.users", raw_users.filter(_arrow(new_user)))
-            writer.submit("sim.user_truth", user_truth)
-            n_users += int(new_user.sum())
-            bar.update(len(ids))
+        simulate(batches(), cat, cfg, window, emit, done, pool_users=spec.chunk_users)
     return RunResult(
         n_users=n_users,
         n_events=n_events,

@@ -61,9 +61,9 @@ def test_small_event_batches_are_identical(
 ) -> None:
     """Events are handed to the writer in batches; their size changes nothing."""
     a = tiny_warehouse("a")
-    original = progression.simulate_chunk
+    original = progression.simulate
     monkeypatch.setattr(
-        "simulator.run.simulate_chunk",
+        "simulator.run.simulate",
         lambda *args, **kw: original(*args, **kw, flush_rows=97),
     )
     simulate(a, users=300, days=30, chunk_users=10000)
