@@ -7,7 +7,10 @@ Chunks arrive as Arrow tables (dictionary-encoded strings) and are inserted via 
 which is several times faster than building Python strings. `submit` hands a chunk to a background
 thread that inserts in submission order, so DuckDB writes one batch (it releases the GIL) while the
 simulator generates the next; at most `QUEUE_DEPTH` tables (a few batches) wait, so memory stays
-bounded; the slack lets generation run on while DuckDB checkpoints.
+bounded; the slack lets generation run on while DuckDB checkpoints. While the simulator generates,
+DuckDB runs on one thread (`WRITE_THREADS_WHILE_GENERATING`): generation owns the other core, and
+a second insert thread would only take turns with it; once generation is done (`drain`), the
+remaining inserts get every thread again.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pyarrow as pa
 STAGING_PREFIX = "__sim_staging_"
 MEMORY_LIMIT = "512MB"
 QUEUE_DEPTH = 8  # tables waiting for the background insert thread (4 batches of plays + truth)
+WRITE_THREADS_WHILE_GENERATING = 1
 
 SCHEMAS: dict[str, str] = {
     "raw.users": """
@@ -65,6 +69,10 @@ class Writer:
         self.append = append
         # Bound DuckDB's buffer pool: staging data spills to the file, so peak RSS stays flat.
         con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+        [(threads,)] = con.execute("select current_setting('threads')").fetchall()
+        self._threads: int | None = int(threads)
+        con.execute(f"set threads = {WRITE_THREADS_WHILE_GENERATING}")
+        self._generating = True  # cleared by drain: the worker then gives DuckDB every thread
         con.execute("create schema if not exists raw")
         con.execute("create schema if not exists sim")
         for table, columns in SCHEMAS.items():
@@ -85,13 +93,17 @@ class Writer:
 
     def drain(self) -> None:
         """Wait until every submitted insert is done; raise the first insert error, if any."""
+        self._generating = False
         self._join()
+        self._restore_threads()
         self._raise_failure()
 
     def _work(self) -> None:
         while (item := self._queue.get()) is not None:
             if self._error is None:  # after a failure, only drain the queue
                 try:
+                    if not self._generating:
+                        self._restore_threads()
                     self.insert(*item)
                 except BaseException as exc:
                     self._error = exc
@@ -101,6 +113,12 @@ class Writer:
             self._queue.put(None)
             self._thread.join()
             self._thread = None
+
+    def _restore_threads(self) -> None:
+        """Give DuckDB its thread count back (only from the thread that owns the connection)."""
+        if self._threads is not None:
+            self.con.execute(f"set threads = {self._threads}")
+            self._threads = None
 
     def _raise_failure(self) -> None:
         if self._error is not None and not self._raised:
