@@ -42,6 +42,11 @@ TRIES = 3  # attempts to draw a title the user has not started before
 BITSET_MAX_BYTES = 64 * 2**20  # started-title bits of the pool above which a list is kept instead
 POOL_USERS = 20000  # users simulated at once: wide enough to amortise NumPy calls, cache-sized
 REFILL_SHARE = 8  # free rows are refilled once they are 1/8 of the pool
+# Events per batch handed to the writer: whole DuckDB row groups (122,880 rows), so that every
+# insert writes complete row groups and never leaves a partial one for the next to extend. Once
+# no user is left waiting, batches halve: the insert still running when generation ends is shorter.
+ROW_GROUP = 122_880
+FLUSH_ROWS = 2 * ROW_GROUP
 
 # Play-step uniform slots.
 (P_EPS1, P_EPS2, P_AB, P_ABF, P_CONT, P_BINGE, P_PAUSE) = range(7)
@@ -429,12 +434,21 @@ class _Batch:
             self.cols[name][lo:hi] = v
         self.n = hi
         if hi >= self.rows:
-            self.flush()
+            self._hand_over(self.rows)
 
     def flush(self) -> None:
         if self.n:
-            self.emit({name: v[: self.n] for name, v in self.cols.items()})
-            self._new()
+            self._hand_over(self.n)
+
+    def _hand_over(self, n: int) -> None:
+        """Emit the first `n` events; the rest start the next batch."""
+        full, rest = self.cols, self.n - n
+        self.emit({name: v[:n] for name, v in full.items()})
+        self._new()
+        if rest:
+            for name, v in full.items():
+                self.cols[name][:rest] = v[n : n + rest]
+            self.n = rest
 
 
 def simulate(
@@ -445,7 +459,7 @@ def simulate(
     emit: Callable[[dict[str, np.ndarray]], None],
     done: Callable[[Users, dict[str, np.ndarray]], None],
     pool_users: int = POOL_USERS,
-    flush_rows: int = 500_000,
+    flush_rows: int = FLUSH_ROWS,
 ) -> None:
     """Simulate every user of `batches` over [0, window.end), `pool_users` at a time.
 
@@ -495,6 +509,8 @@ def simulate(
                 st.admit(rows, users)
                 act = np.concatenate([act, rows])
                 vacant = vacant[rows.size :]
+            if waiting.exhausted:
+                batch.rows = max(1, flush_rows // 2)
             if not act.size:
                 break
         # The earliest slot (first on ties, as argmin) and its due time, slot by slot.
