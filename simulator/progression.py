@@ -102,10 +102,8 @@ class _Scheduler:
 
     def admit(self, rows: np.ndarray, q: np.ndarray, pref_hour: np.ndarray) -> None:
         """Tabulate the weights of the users now simulated in `rows`."""
-        w = q[:, None] ** self.days[None, :]
-        cdf = self.cdf.reshape(-1, 7, self.n_days)
-        for phase in range(7):
-            cdf[rows, phase] = np.cumsum(w * self.factor[phase], axis=1)
+        w = q[:, None, None] ** self.days[None, None, :]
+        self.cdf.reshape(-1, 7, self.n_days)[rows] = np.cumsum(w * self.factor[None, :, :], axis=2)
         self.pref_hour[rows] = pref_hour
 
     def __call__(
@@ -128,7 +126,7 @@ class _Scheduler:
             p["weekend_daytime_hour_mean"] + p["weekend_daytime_hour_sd"] * z_hour,
             self.pref_hour[rows] + p["session_hour_sd"] * z_hour,
         )
-        t = np.floor(day * DAY + np.clip(hour, 6.0, 27.5) * HOUR)
+        t = np.floor(day * DAY + np.minimum(np.maximum(hour, 6.0), 27.5) * HOUR)
         # A "later" session is a new session: at least the idle gap after `after`.
         return np.where(t < after + SESSION_GAP, t + DAY, t)
 
@@ -154,7 +152,7 @@ def _choose_titles(
         # Popularity for the exploring users, else a tag drawn from the user's taste.
         c = np.empty(todo.size, dtype=np.int64)
         ex = explore[todo]
-        gi, ti = np.flatnonzero(ex), np.flatnonzero(~ex)
+        gi, ti = ex.nonzero()[0], (~ex).nonzero()[0]
         c[gi] = cat.sample_global(ud[todo[gi], D_PICK + t])
         rows_t = todo[ti]
         cdf = taste_cdf[rows_t]
@@ -370,7 +368,8 @@ class _Waiting:
     def leave(self, rows: np.ndarray, pool: _Pool) -> None:
         """Record the truth of the users leaving `rows`; report the batches now complete."""
         ids = self.batch_of[rows]
-        for b in np.unique(ids):
+        lo, hi = ids.min(), ids.max()
+        for b in (lo,) if lo == hi else np.unique(ids):
             users, truth, left = self._open[int(b)]
             mine = rows[ids == b]
             at = self.index_of[mine]
@@ -537,7 +536,7 @@ def simulate(
         has_play = ~is_disc
 
         # --- discovery: pick a new title for users whose next event is a discovery ---
-        di = np.flatnonzero(is_disc)
+        di = is_disc.nonzero()[0]
         if di.size:
             ds = act[di]
             ud = rng.uniforms(st.key[ds], st.ordinal[ds] + DISCOVERY_COUNTER, N_DISC_U)
@@ -545,10 +544,10 @@ def simulate(
             title, found = _choose_titles(cat, cfg, st.taste_cdf[ds], st.history, ds, ud)
             ok = free.any(axis=1) & found
             if ok.any():
-                oi = np.flatnonzero(ok)
+                oi = ok.nonzero()[0]
                 rows, slots, t_ok, u_ok = ds[oi], free[oi].argmax(axis=1), title[oi], ud[oi]
                 taste_match = (st.taste[rows] * cat.title_tags[t_ok]).sum(axis=1) / cat.n_title_tags[t_ok]
-                match = np.clip(np.log(np.maximum(taste_match * n_tags, 1e-6)), -3.0, 3.0)
+                match = np.minimum(np.maximum(np.log(np.maximum(taste_match * n_tags, 1e-6)), -3.0), 3.0)
                 aff = taste_weight * match + affinity_sd * rng.normal(u_ok[:, D_AFF1], u_ok[:, D_AFF2])
                 flat = rows * k_slots + slots
                 st.slot_title[flat] = t_ok
@@ -561,13 +560,13 @@ def simulate(
             td = t0[di]
             dormant = ud[:, D_DORM] < st.p_dorm[ds]
             due = np.empty(ds.size)
-            wi = np.flatnonzero(~dormant)
+            wi = (~dormant).nonzero()[0]
             if wi.size:
                 uw = ud[wi]
                 due[wi] = st.discovery(
                     ds[wi], td[wi] + HOUR, uw[:, D_DAY], rng.normal(uw[:, D_H1], uw[:, D_H2]), uw[:, D_WK]
                 )
-            si = np.flatnonzero(dormant)
+            si = dormant.nonzero()[0]
             if si.size:
                 us = ud[si]
                 due[si] = np.where(
@@ -581,7 +580,7 @@ def simulate(
             st.dorm[ds] = dormant
 
         # --- plays ---
-        pi = np.flatnonzero(has_play)
+        pi = has_play.nonzero()[0]
         if pi.size:
             ps = act[pi]
             jp = st.ordinal[ps]
@@ -597,7 +596,7 @@ def simulate(
             sess_start = np.where(new_sess, t, st.sess_start[ps])
             sess_min = (t - sess_start) / 60.0
             dev = st.sess_dev[ps]
-            ni = np.flatnonzero(new_sess)
+            ni = new_sess.nonzero()[0]
             if ni.size:
                 un = rng.slot_uniforms(h[ni], (P_DEVSW, P_DEV))
                 dev[ni] = np.where(un[:, 0] < other_device, pick(dev_cdf, un[:, 1]), st.device[ps[ni]])
@@ -607,12 +606,12 @@ def simulate(
             z = aff + st.interest_eng[ps] + episode_sd * rng.normal(up[:, 0], up[:, 1])
             frac = sigmoid(full_a + full_b * z)
             abandon = up[:, 2] < sigmoid(ab_a - ab_b * z)
-            ai = np.flatnonzero(abandon)
+            ai = abandon.nonzero()[0]
             if ai.size:
                 u_abf = rng.slot_uniforms(h[ai], (P_ABF,))[:, 0]
                 frac[ai] = frac[ai] * (ab_lo + (ab_hi - ab_lo) * u_abf)
             dur = tab.ep_duration[tab.ep_first[title] + ep]
-            watched = np.clip(np.round(frac * dur), 1, dur).astype(np.int64)
+            watched = np.minimum(np.maximum(np.round(frac * dur), 1), dur).astype(np.int64)
             completion = watched / dur
             is_last = ep >= tab.n_episodes[title]
 
@@ -638,7 +637,7 @@ def simulate(
 
             # When the next episode is played: now (binge) or at a later session.
             due = np.full(ps.size, np.inf)
-            ci = np.flatnonzero(cont)
+            ci = cont.nonzero()[0]
             if ci.size:
                 pc_ = ps[ci]
                 hour_end = (t_end[ci] % DAY) / HOUR
@@ -650,12 +649,14 @@ def simulate(
                 )
                 now = up[ci, 4] < sigmoid(binge_logit)
                 nxt = np.empty(ci.size)
-                bi = np.flatnonzero(now)
+                bi = now.nonzero()[0]
                 if bi.size:
                     u_pause = rng.slot_uniforms(h[ci[bi]], (P_PAUSE,))[:, 0]
-                    pause = np.clip(np.floor(-np.log(u_pause) * pause_mean), pause_lo, pause_hi)
+                    pause = np.minimum(
+                        np.maximum(np.floor(-np.log(u_pause) * pause_mean), pause_lo), pause_hi
+                    )
                     nxt[bi] = t_end[ci[bi]] + pause
-                li = np.flatnonzero(~now)
+                li = (~now).nonzero()[0]
                 if li.size:
                     rows = ci[li]
                     ul = rng.slot_uniforms(h[rows], (P_LDAY, P_LH1, P_LH2, P_LWK))
@@ -668,11 +669,11 @@ def simulate(
             st.slot_title[flat] = np.where(cont, title, -1)
 
             # After a drop or a finale, maybe browse to another title in the same session.
-            xi = np.flatnonzero(~cont & ~st.dorm[ps])
+            xi = (~cont & ~st.dorm[ps]).nonzero()[0]
             if xi.size:
                 rows = ps[xi]
                 ub = rng.slot_uniforms(h[xi], (P_BROWSE, P_BDELAY))
-                left = np.clip(1.0 - used[xi] / st.budget[rows], 0.0, 1.0)
+                left = np.minimum(np.maximum(1.0 - used[xi] / st.budget[rows], 0.0), 1.0)
                 browse = ub[:, 0] < browse_share * left
                 if browse.any():
                     xb, rb = xi[browse], rows[browse]
