@@ -314,6 +314,7 @@ class _Waiting:
 
     `done(users, truth)` is called once per batch, when its last user has left the pool (batches
     can finish out of order); `truth` holds `USER_TRUTH` columns in the batch's user order.
+    `finished(n)`, if given, hears of every n users leaving (a progress measure).
     """
 
     def __init__(
@@ -321,9 +322,11 @@ class _Waiting:
         batches: Iterable[Users],
         n_rows: int,
         done: Callable[[Users, dict[str, np.ndarray]], None],
+        finished: Callable[[int], None] | None = None,
     ) -> None:
         self._batches = iter(batches)
         self._done = done
+        self._finished = finished
         self._open: dict[int, tuple[Users, dict[str, np.ndarray], list[int]]] = {}
         self._current: Users | None = None
         self._current_id = -1
@@ -367,6 +370,8 @@ class _Waiting:
 
     def leave(self, rows: np.ndarray, pool: _Pool) -> None:
         """Record the truth of the users leaving `rows`; report the batches now complete."""
+        if self._finished is not None:
+            self._finished(rows.size)
         ids = self.batch_of[rows]
         lo, hi = ids.min(), ids.max()
         for b in (lo,) if lo == hi else np.unique(ids):
@@ -459,6 +464,7 @@ def simulate(
     done: Callable[[Users, dict[str, np.ndarray]], None],
     pool_users: int = POOL_USERS,
     flush_rows: int = FLUSH_ROWS,
+    finished: Callable[[int], None] | None = None,
 ) -> None:
     """Simulate every user of `batches` over [0, window.end), `pool_users` at a time.
 
@@ -466,11 +472,12 @@ def simulate(
     duration, device index, p_continue with NaN for a last episode, will_continue, interest and
     the float32 logit terms) are handed to `emit` in batches of about `flush_rows` (bounded
     memory whatever the number of users); `done(users, truth)` receives each batch of users
-    with their truth as of the window end (`USER_TRUTH` columns) once all of them are finished.
+    with their truth as of the window end (`USER_TRUTH` columns) once all of them are finished;
+    `finished(n)` hears of every n users finishing.
     """
     pt, pc, pcomp, pch, pp = cfg.timing, cfg.continuation, cfg.completion, cfg.churn, cfg.population
     st = _Pool(cat, cfg, window, pool_users)
-    waiting = _Waiting(batches, pool_users, done)
+    waiting = _Waiting(batches, pool_users, done, finished)
     tab = _Tables(cat, cfg)
     k_slots = st.k
     _, dev_cdf = categorical(pp["device_weights"])

@@ -274,7 +274,7 @@ def _simulate_into(writer: Writer, spec: RunSpec, cat: Catalogue, prev_end_rel: 
 
     def batches() -> Iterator[Users]:
         for n_ids, users in signed_up_batches(spec.users, spec.chunk_users, cfg, cat, spec.seed, window.end):
-            bar.update(n_ids)  # users entering the simulation
+            bar.update(n_ids - len(users.user_id))  # not signed up by the window end: nothing to do
             yield users
 
     def emit(ev: dict[str, np.ndarray]) -> None:
@@ -295,7 +295,7 @@ def _simulate_into(writer: Writer, spec: RunSpec, cat: Catalogue, prev_end_rel: 
         n_users += int(new_user.sum())
 
     with bar:
-        simulate(batches(), cat, cfg, window, emit, done, pool_users=spec.chunk_users)
+        simulate(batches(), cat, cfg, window, emit, done, pool_users=spec.chunk_users, finished=bar.update)
     return RunResult(
         n_users=n_users,
         n_events=n_events,
