@@ -49,7 +49,10 @@ def _parser() -> _Parser:
     p.add_argument("--warehouse", type=Path, help="DuckDB file (default: $ANIME_WAREHOUSE)")
     p.add_argument("--append", action="store_true", help="extend the previous run's window")
     p.add_argument(
-        "--chunk-users", type=int, default=POOL_USERS, help="users simulated at once (memory vs speed)"
+        "--chunk-users",
+        type=int,
+        default=POOL_USERS,
+        help=f"users simulated at once (default {POOL_USERS}); more uses more memory and is rarely faster",
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return p

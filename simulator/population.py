@@ -1,7 +1,7 @@
 """Users: what the platform knows (signup, country, device, plan) and their latent traits.
 
 Every attribute of user u is a function of (seed, u) only, so the population does not depend on
-the chunking or on the window.
+the batching or on the window.
 """
 
 from __future__ import annotations

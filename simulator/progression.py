@@ -42,9 +42,11 @@ TRIES = 3  # attempts to draw a title the user has not started before
 BITSET_MAX_BYTES = 64 * 2**20  # started-title bits of the pool above which a list is kept instead
 POOL_USERS = 20000  # users simulated at once: wide enough to amortise NumPy calls, cache-sized
 REFILL_SHARE = 8  # free rows are refilled once they are 1/8 of the pool
-# Events per batch handed to the writer: whole DuckDB row groups (122,880 rows), so that every
-# insert writes complete row groups and never leaves a partial one for the next to extend. Once
-# no user is left waiting, batches halve: the insert still running when generation ends is shorter.
+# Events per batch handed to the writer: whole DuckDB row groups (122,880 rows), so that inserts
+# write complete row groups instead of leaving a partial one for the next to extend (only the last
+# batch, or an --append batch trimmed to the new days, is partial). Once no user is left waiting
+# (from the start when the pool holds every user), batches halve: the insert still running when
+# generation ends is shorter.
 ROW_GROUP = 122_880
 FLUSH_ROWS = 2 * ROW_GROUP
 
@@ -387,7 +389,7 @@ class _Waiting:
 
 
 class _Tables:
-    """Per-title and per-episode-number terms, computed once per chunk."""
+    """Per-title and per-episode-number terms, computed once per run."""
 
     def __init__(self, cat: Catalogue, cfg: Config) -> None:
         pc = cfg.continuation
@@ -437,7 +439,7 @@ class _Batch:
         for name, v in values.items():
             self.cols[name][lo:hi] = v
         self.n = hi
-        if hi >= self.rows:
+        while self.n >= self.rows:  # a step wider than a batch hands over several
             self._hand_over(self.rows)
 
     def flush(self) -> None:
@@ -470,10 +472,11 @@ def simulate(
 
     Event columns (event_id, user_id, title index, episode_number, started seconds, watched,
     duration, device index, p_continue with NaN for a last episode, will_continue, interest and
-    the float32 logit terms) are handed to `emit` in batches of about `flush_rows` (bounded
-    memory whatever the number of users); `done(users, truth)` receives each batch of users
-    with their truth as of the window end (`USER_TRUTH` columns) once all of them are finished;
-    `finished(n)` hears of every n users finishing.
+    the float32 logit terms) are handed to `emit` in batches of `flush_rows`, halved once no user
+    waits, and a last smaller one (bounded memory whatever the number of users).
+    `done(users, truth)` receives each batch of users with their truth as of the window end
+    (`USER_TRUTH` columns) once all of them are finished; `finished(n)` hears of every n users
+    finishing.
     """
     pt, pc, pcomp, pch, pp = cfg.timing, cfg.continuation, cfg.completion, cfg.churn, cfg.population
     st = _Pool(cat, cfg, window, pool_users)

@@ -1,8 +1,8 @@
 """Counter-based random numbers: u = hash(seed, user, play ordinal, slot).
 
 Every draw is a pure function of its coordinates, so a user's events do not depend on which
-chunk the user is simulated in, on how many users run alongside, or on where the window ends.
-That is what makes runs reproducible across chunk sizes and extendable (prefix property).
+batch or pool the user is simulated in, on how many users run alongside, or on where the window ends.
+That is what makes runs reproducible across pool sizes and extendable (prefix property).
 The mixer is SplitMix64's finaliser (Steele et al. 2014), applied to uint64 NumPy arrays.
 """
 

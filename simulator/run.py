@@ -1,4 +1,4 @@
-"""One simulation run: read the catalogue, simulate users chunk by chunk, write the tables."""
+"""One simulation run: read the catalogue, simulate the users (a pool at a time), write the tables."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class RunSpec:
     config: Config
     warehouse: Path
     append: bool = False
-    chunk_users: int = POOL_USERS  # users made per batch and simulated at once
+    chunk_users: int = POOL_USERS  # users simulated at once (the pool's rows), made in batches of this size
     progress: bool | None = None  # None: only on a terminal
 
 
@@ -102,7 +102,7 @@ def _timestamps(base: np.datetime64, seconds: np.ndarray) -> pa.Array:
 def _event_tables(
     ev: dict[str, np.ndarray], keep: np.ndarray, anime_ids: pa.Array, base: np.datetime64, devices: pa.Array
 ) -> tuple[pa.Table, pa.Table]:
-    """Arrow tables of one batch of simulated plays (columns as `simulate_chunk` emits them)."""
+    """Arrow tables of one batch of simulated plays (columns as `simulate` emits them)."""
     if not keep.all():
         ev = {k: v[keep] for k, v in ev.items()}
     event_id = _arrow(ev["event_id"])

@@ -8,9 +8,10 @@ which is several times faster than building Python strings. `submit` hands a chu
 thread that inserts in submission order, so DuckDB writes one batch (it releases the GIL) while the
 simulator generates the next; at most `QUEUE_DEPTH` tables (a few batches) wait, so memory stays
 bounded; the slack lets generation run on while DuckDB checkpoints. While the simulator generates,
-DuckDB runs on one thread (`WRITE_THREADS_WHILE_GENERATING`): generation owns the other core, and
-a second insert thread would only take turns with it; once generation is done (`drain`), the
-remaining inserts get every thread again.
+DuckDB runs on one thread fewer than it would (one on two cores): generation owns a core, and an
+insert thread more would only take turns with it; once generation is done (`drain`), the remaining
+inserts get every thread again. DuckDB's thread count is per database instance, so it is restored
+however the run ends.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import pyarrow as pa
 STAGING_PREFIX = "__sim_staging_"
 MEMORY_LIMIT = "512MB"
 QUEUE_DEPTH = 8  # tables waiting for the background insert thread (4 batches of plays + truth)
-WRITE_THREADS_WHILE_GENERATING = 1
 
 SCHEMAS: dict[str, str] = {
     "raw.users": """
@@ -71,7 +71,7 @@ class Writer:
         con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
         [(threads,)] = con.execute("select current_setting('threads')").fetchall()
         self._threads: int | None = int(threads)
-        con.execute(f"set threads = {WRITE_THREADS_WHILE_GENERATING}")
+        con.execute(f"set threads = {max(1, self._threads - 1)}")
         self._generating = True  # cleared by drain: the worker then gives DuckDB every thread
         con.execute("create schema if not exists raw")
         con.execute("create schema if not exists sim")
@@ -95,8 +95,10 @@ class Writer:
         """Wait until every submitted insert is done; raise the first insert error, if any."""
         self._generating = False
         self._join()
-        self._restore_threads()
-        self._raise_failure()
+        try:
+            self._raise_failure()
+        finally:
+            self._restore_threads()
 
     def _work(self) -> None:
         while (item := self._queue.get()) is not None:
@@ -115,10 +117,17 @@ class Writer:
             self._thread = None
 
     def _restore_threads(self) -> None:
-        """Give DuckDB its thread count back (only from the thread that owns the connection)."""
-        if self._threads is not None:
-            self.con.execute(f"set threads = {self._threads}")
-            self._threads = None
+        """Give DuckDB its thread count back (only from the thread that owns the connection).
+
+        A failure here means the database is already unusable: the error that made it so is the
+        one to report, so this one is dropped.
+        """
+        threads, self._threads = self._threads, None
+        if threads is not None:
+            try:
+                self.con.execute(f"set threads = {threads}")
+            except duckdb.Error:
+                pass
 
     def _raise_failure(self) -> None:
         if self._error is not None and not self._raised:
@@ -156,7 +165,10 @@ class Writer:
     def abandon(self) -> None:
         """Drop the staging tables (after a failure); the published tables are untouched."""
         self._join()  # the connection is the background thread's until it has stopped
-        drop_staging(self.con)
+        try:
+            self._restore_threads()
+        finally:
+            drop_staging(self.con)
 
 
 def drop_staging(con: duckdb.DuckDBPyConnection) -> None:

@@ -6,7 +6,9 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandas.testing as pdt
 import pytest
@@ -56,18 +58,34 @@ def test_title_history_without_bitset_is_identical(
     assert _fingerprint(a) == FINGERPRINT
 
 
+@pytest.mark.parametrize("pool", [10000, 300, 50])
 def test_small_event_batches_are_identical(
-    tiny_warehouse: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+    tiny_warehouse: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch, pool: int
 ) -> None:
-    """Events are handed to the writer in batches; their size changes nothing."""
+    """Events are handed to the writer in batches of the asked size, halved once no user waits;
+    their size changes nothing, even when one step plays more events than a batch holds."""
     a = tiny_warehouse("a")
     original = progression.simulate
-    monkeypatch.setattr(
-        "simulator.run.simulate",
-        lambda *args, **kw: original(*args, **kw, flush_rows=97),
-    )
-    simulate(a, users=300, days=30, chunk_users=10000)
+    sizes: list[int] = []
+
+    def simulate_in_small_batches(*args: Any, **kw: Any) -> None:
+        batches, cat, cfg, window, emit, done = args
+
+        def counted(ev: dict[str, np.ndarray]) -> None:
+            sizes.append(len(ev["event_id"]))
+            emit(ev)
+
+        original(batches, cat, cfg, window, counted, done, **kw, flush_rows=97)
+
+    monkeypatch.setattr("simulator.run.simulate", simulate_in_small_batches)
+    simulate(a, users=300, days=30, chunk_users=pool)
     assert _fingerprint(a) == FINGERPRINT
+    assert len(sizes) > 10
+    assert set(sizes[:-1]) <= {97, 48} and sizes[-1] <= 97
+    if pool >= 300:  # every user in the pool from the start: halved batches throughout
+        assert set(sizes[:-1]) == {48}
+    else:
+        assert sizes[0] == 97
 
 
 def test_identical_whatever_the_chunk_size(tiny_warehouse: Callable[[str], Path]) -> None:

@@ -62,3 +62,32 @@ def test_leftover_staging_from_a_killed_run_is_cleared(
     simulate(path, users=50, days=10)
     assert "raw.__sim_staging_users" not in _tables(path)
     assert "raw.users" in _tables(path)
+
+
+def _threads(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("select current_setting('threads')").fetchall()[0][0])
+
+
+@pytest.mark.parametrize("ending", ["commit", "insert fails", "abandon"])
+def test_writer_gives_duckdb_its_threads_back(tmp_path: Path, ending: str) -> None:
+    """DuckDB runs one thread fewer while the simulator generates; the setting is per database
+    instance, so every way a run ends must restore it (another connection sees it)."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("set threads = 3")
+    other = con.cursor()
+    w = writer.Writer(con, append=False)
+    assert _threads(other) == 2
+    events = pa.table({"event_id": pa.array([1, 2], pa.int64())})
+    if ending == "insert fails":
+        w.submit("raw.viewing_events", pa.table({"no_such_column": pa.array([1])}))
+        with pytest.raises(duckdb.Error):
+            w.drain()
+    elif ending == "abandon":
+        w.submit("raw.viewing_events", events)
+        w.abandon()
+    else:
+        w.submit("raw.viewing_events", events)
+        w.commit()
+        assert con.execute("select count(*) from raw.viewing_events").fetchall()[0][0] == 2
+    assert _threads(other) == 3
+    con.close()
