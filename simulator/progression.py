@@ -220,7 +220,7 @@ class _Pool:
     def __init__(self, cat: Catalogue, cfg: Config, window: Window, n_rows: int) -> None:
         self.cfg = cfg
         self.k = k = int(cfg.titles["max_parallel_titles"])
-        self.n_rows = n = n_rows
+        n = n_rows
         # Per-user constants (each the exact leading part of an expression evaluated per event).
         self.key = np.zeros(n, dtype=np.uint64)
         self.user_id = np.zeros(n, dtype=np.int64)
@@ -311,6 +311,13 @@ USER_TRUTH = {
 }
 
 
+@dataclass
+class _OpenBatch:
+    users: Users
+    truth: dict[str, np.ndarray]  # USER_TRUTH columns, filled as its users leave the pool
+    left: int  # its users not yet finished
+
+
 class _Waiting:
     """Batches of users waiting to enter the pool, and those inside it until all have left.
 
@@ -329,7 +336,7 @@ class _Waiting:
         self._batches = iter(batches)
         self._done = done
         self._finished = finished
-        self._open: dict[int, tuple[Users, dict[str, np.ndarray], list[int]]] = {}
+        self._open: dict[int, _OpenBatch] = {}  # batches with users still in the pool
         self._current: Users | None = None
         self._current_id = -1
         self._taken = 0
@@ -366,7 +373,7 @@ class _Waiting:
         self._current_id += 1
         self._current, self._taken = batch, 0
         if n:
-            self._open[self._current_id] = (batch, truth, [n])
+            self._open[self._current_id] = _OpenBatch(batch, truth, n)
         else:
             self._done(batch, truth)
 
@@ -377,15 +384,15 @@ class _Waiting:
         ids = self.batch_of[rows]
         lo, hi = ids.min(), ids.max()
         for b in (lo,) if lo == hi else np.unique(ids):
-            users, truth, left = self._open[int(b)]
+            open_batch = self._open[int(b)]
             mine = rows[ids == b]
             at = self.index_of[mine]
             for name, values in pool.truth(mine).items():
-                truth[name][at] = values
-            left[0] -= mine.size
-            if not left[0]:
+                open_batch.truth[name][at] = values
+            open_batch.left -= mine.size
+            if not open_batch.left:
                 del self._open[int(b)]
-                self._done(users, truth)
+                self._done(open_batch.users, open_batch.truth)
 
 
 class _Tables:

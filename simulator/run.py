@@ -133,14 +133,13 @@ def _event_tables(
 def _user_tables(
     users: Users,
     truth: dict[str, np.ndarray],
-    keep: np.ndarray,
     cat: Catalogue,
     cfg: Config,
     base: np.datetime64,
 ) -> tuple[pa.Table, pa.Table]:
     countries, _ = categorical(cfg.population["country_weights"])
     devices, _ = categorical(cfg.population["device_weights"])
-    u = users.take(keep)
+    u, t = users, truth
     raw = _table(
         {
             "user_id": _arrow(u.user_id),
@@ -153,7 +152,6 @@ def _user_tables(
     top = np.argsort(-u.taste, axis=1)[:, :3]
     tags = _dict_array(top.ravel(), cat.tags)
     offsets = _arrow(np.arange(0, len(tags) + 1, 3, dtype=np.int32))
-    t = {k: v[keep] for k, v in truth.items()}
     sim = _table(
         {
             "user_id": _arrow(u.user_id),
@@ -288,7 +286,7 @@ def _simulate_into(writer: Writer, spec: RunSpec, cat: Catalogue, prev_end_rel: 
     def done(users: Users, truth: dict[str, np.ndarray]) -> None:
         nonlocal n_users
         # User truth is "as of the window end": always rewritten for every user.
-        raw_users, user_truth = _user_tables(users, truth, np.ones(len(users.user_id), bool), cat, cfg, base)
+        raw_users, user_truth = _user_tables(users, truth, cat, cfg, base)
         new_user = users.signup >= prev_end_rel
         writer.submit("raw.users", raw_users.filter(_arrow(new_user)))
         writer.submit("sim.user_truth", user_truth)
