@@ -16,13 +16,16 @@
     - is_censored: started_at + H is after the observed window end (the newest started_at in the log);
     - continued_next_episode: null for a title's last episode and for censored plays.
 
-    Incremental: plays that started within H of the newest play already in the table are rebuilt
-    (their next episode may arrive, and their censoring changes as the window grows). Older plays
-    were uncensored already and their next episode, if any, was within the data.
+    Incremental: a label can change only while its horizon is open. A build labels the new plays (from
+    the newest play in the table on) and revisits the earlier plays whose horizon was still open at the
+    previous build (started within H of its newest play): those without a next episode look for it
+    among the new plays (previous builds searched the earlier ones), and their censoring is re-read
+    against the new window end. Only rows that changed are written.
 -#}
 {%- set horizon_days = var('continuation_horizon_days') -%}
 
-{%- set window_starts_at = incremental_window_start('started_at', horizon_days) %}
+{%- set new_from = incremental_window_start('started_at', 0) %}
+{%- set open_from = dbt.dateadd('day', -1 * horizon_days, new_from) %}
 
 with
 
@@ -31,7 +34,7 @@ observed as (
     from {{ ref('int_plays_enriched') }}
 ),
 
-plays as (
+new_plays as (
     select
         event_id,
         user_id,
@@ -39,15 +42,46 @@ plays as (
         episode_number,
         started_at,
         is_last_episode,
-        {{ dbt.dateadd('day', horizon_days, 'started_at') }} as horizon_ends_at
+        {{ dbt.dateadd('day', horizon_days, 'started_at') }} as horizon_ends_at,
+        cast(null as {{ dbt.type_timestamp() }}) as previous_next_at,
+        cast(null as {{ dbt.type_boolean() }}) as was_censored
     from {{ ref('int_plays_enriched') }}
-    where started_at >= {{ window_starts_at }}
+    where started_at >= {{ new_from }}
+),
+
+-- the earlier plays whose horizon was open at the previous build (none on a full build)
+open_plays as (
+    {% if is_incremental() %}
+        select
+            event_id,
+            user_id,
+            anime_id,
+            episode_number,
+            started_at,
+            is_last_episode,
+            horizon_ends_at,
+            next_episode_started_at as previous_next_at,
+            is_censored as was_censored
+        from {{ this }}
+        where started_at >= {{ open_from }} and started_at < {{ new_from }}
+    {% else %}
+        select * from new_plays
+        where false
+    {% endif %}
+),
+
+-- plays that look for their next episode: the new ones and the open ones that have none yet
+probes as (
+    select * from new_plays
+    union all
+    select * from open_plays
+    where previous_next_at is null and not is_last_episode
 ),
 
 {#
-    The first play of episode n+1 after each play, without a join: every play appears once as a
-    target (keyed by its own episode) and once as a probe (keyed by the episode it would continue
-    to). Within a key, ordered by time with targets before probes at the same instant, a probe's
+    The first play of episode n+1 after each probe, without a join: every new play appears once as
+    a target (keyed by its own episode) and every probe once keyed by the episode it would continue
+    to. Within a key, ordered by time with targets before probes at the same instant, a probe's
     answer is the earliest target strictly after it: a min over the following rows. One sort.
 #}
 keyed as (
@@ -60,8 +94,9 @@ keyed as (
         cast(null as {{ dbt.type_bigint() }}) as event_id,
         cast(null as {{ dbt.type_int() }}) as episode_number,
         cast(null as {{ dbt.type_boolean() }}) as is_last_episode,
-        cast(null as {{ dbt.type_timestamp() }}) as horizon_ends_at
-    from plays
+        cast(null as {{ dbt.type_timestamp() }}) as horizon_ends_at,
+        cast(null as {{ dbt.type_boolean() }}) as was_censored
+    from new_plays
     union all
     select
         user_id,
@@ -72,8 +107,9 @@ keyed as (
         event_id,
         episode_number,
         is_last_episode,
-        horizon_ends_at
-    from plays
+        horizon_ends_at,
+        was_censored
+    from probes
 ),
 
 probed as (
@@ -103,10 +139,33 @@ labelled as (
                 and probed.next_target_at <= probed.horizon_ends_at
                 then probed.next_target_at
         end as next_episode_started_at,
-        probed.horizon_ends_at > observed.window_ends_at as is_censored
+        cast(null as {{ dbt.type_timestamp() }}) as previous_next_at,
+        probed.was_censored
     from probed
-    cross join observed
     where probed.is_probe = 1
+    union all
+    -- open plays that had found their next episode already: only their censoring can change
+    select
+        event_id,
+        user_id,
+        anime_id,
+        episode_number,
+        started_at,
+        is_last_episode,
+        horizon_ends_at,
+        previous_next_at as next_episode_started_at,
+        previous_next_at,
+        was_censored
+    from open_plays
+    where previous_next_at is not null or is_last_episode
+),
+
+censored as (
+    select
+        labelled.*,
+        labelled.horizon_ends_at > observed.window_ends_at as is_censored
+    from labelled
+    cross join observed
 ),
 
 final as (
@@ -128,7 +187,12 @@ final as (
             when is_last_episode or is_censored then null
             else next_episode_started_at is not null
         end as continued_next_episode
-    from labelled
+    from censored
+    -- new plays, and open plays whose next episode arrived or whose censoring ended
+    where
+        was_censored is null
+        or was_censored <> is_censored
+        or (next_episode_started_at is not null and previous_next_at is null)
 )
 
 select * from final

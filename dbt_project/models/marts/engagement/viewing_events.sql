@@ -7,13 +7,16 @@
 ) }}
 
 {#-
-    One row per play. Incremental: plays that started within the horizon H of the newest play in the
-    table are rebuilt (their label and censoring may change as the log grows); older rows are final.
-    int_rebuild_window records that window before this model runs (for the data tests).
+    One row per play. Incremental: rows are final once their horizon H has elapsed. A build writes the
+    new plays (from the newest play in the table on) and, among the plays that started within H of
+    it, those whose label columns int_plays_labelled may have changed: the horizon elapsed with the
+    new data (censoring ends) or the next episode is one of the new plays. int_rebuild_window
+    records the window from H before the newest play before this model runs (for the data tests).
 -#}
 
 -- depends_on: {{ ref('int_rebuild_window') }}
 
+{%- set new_from = incremental_window_start('started_at', 0) %}
 {%- set window_starts_at = incremental_window_start('started_at', var('continuation_horizon_days')) %}
 
 with
@@ -23,9 +26,23 @@ sessionised as (
     where started_at >= {{ window_starts_at }}
 ),
 
+observed as (
+    select max(started_at) as window_ends_at
+    from {{ ref('int_plays_labelled') }}
+),
+
 labelled as (
     select * from {{ ref('int_plays_labelled') }}
-    where started_at >= {{ window_starts_at }}
+    where
+        started_at >= {{ window_starts_at }}
+        {% if is_incremental() -%}
+            -- new plays, plays whose horizon has elapsed since, plays whose next episode is new
+            and (
+                started_at >= {{ new_from }}
+                or horizon_ends_at <= (select observed.window_ends_at from observed)
+                or next_episode_started_at >= {{ new_from }}
+            )
+        {%- endif %}
 ),
 
 features as (
