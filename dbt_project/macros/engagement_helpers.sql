@@ -72,6 +72,38 @@
 {%- endmacro %}
 
 {#-
+    The running total of counts[index] over the named window `window` (counts: a list of
+    non-negative integer column expressions that share the window). DuckDB evaluates every windowed
+    aggregate on its own (about 0.5 s per 2M rows each on 2 cores), so there the counts are packed
+    into one HUGEINT, 31 bits each, summed once (identical window expressions are computed once)
+    and unpacked; a running total must stay below 2**31 and at most four counts share a pack.
+    Elsewhere each count is summed on its own.
+-#}
+{% macro running_count(counts, index, window) -%}
+    {{ return(adapter.dispatch('running_count', 'anime_warehouse')(counts, index, window)) }}
+{%- endmacro %}
+
+{% macro duckdb__running_count(counts, index, window) -%}
+    {%- if counts | length > 4 -%}
+        {{ exceptions.raise_compiler_error('running_count packs at most four counts') }}
+    {%- endif -%}
+    {%- set packed -%}
+        {%- for count in counts -%}
+            (cast({{ count }} as hugeint) << {{ 31 * (counts | length - 1 - loop.index0) }})
+            {%- if not loop.last %} | {% endif -%}
+        {%- endfor -%}
+    {%- endset -%}
+    cast(
+        ((sum({{ packed }}) over {{ window }}) >> {{ 31 * (counts | length - 1 - index) }}) & 2147483647
+        as bigint
+    )
+{%- endmacro %}
+
+{% macro default__running_count(counts, index, window) -%}
+    sum({{ counts[index] }}) over {{ window }}
+{%- endmacro %}
+
+{#-
     Sum of `expr` over the rows of the partition whose `order_ts` is strictly earlier than the current
     row's (ties excluded): the running sum including peers minus the peers' sum. Both windows share
     one partition and ordering, so the engine sorts once.

@@ -152,7 +152,8 @@ context_plays as (
     every row at the same instant is one step; running sums over the steps (ROWS frames, one sort
     per timeline) then give "strictly before" = running sum minus the step's own sum and "resolved
     by the start" = running sum including the step (a label resolved exactly at the start counts).
-    Plays pick up their step's values by (user or title, started_at).
+    The integer counts of a timeline share one windowed sum (see running_count). Plays pick up
+    their step's values by (user or title, started_at).
 #}
 user_timeline as (
     select
@@ -201,15 +202,17 @@ user_steps as (
     group by user_id, happened_at
 ),
 
+{%- set user_counts = ['n_plays', 'n_new_titles', 'n_resolutions', 'n_continued'] %}
+
 user_features as (
     select
         user_id,
         happened_at,
-        sum(n_plays) over user_so_far - n_plays as user_plays_before,
+        {{ running_count(user_counts, 0, 'user_so_far') }} - n_plays as user_plays_before,
         sum(sum_completion) over user_so_far - sum_completion as user_completion_before,
-        sum(n_new_titles) over user_so_far - n_new_titles as user_new_titles_before,
-        sum(n_resolutions) over user_so_far as user_resolved_by,
-        sum(n_continued) over user_so_far as user_continued_by,
+        {{ running_count(user_counts, 1, 'user_so_far') }} - n_new_titles as user_new_titles_before,
+        {{ running_count(user_counts, 2, 'user_so_far') }} as user_resolved_by,
+        {{ running_count(user_counts, 3, 'user_so_far') }} as user_continued_by,
         sum(n_active) over ({{ trailing_days_window('user_id', 'happened_at', 7) }}) - 1
             as trailing_7d_plays
     from user_steps
@@ -252,14 +255,16 @@ title_steps as (
     group by anime_id, happened_at
 ),
 
+{%- set title_counts = ['n_plays', 'n_new_viewers', 'n_resolutions', 'n_continued'] %}
+
 title_features as (
     select
         anime_id,
         happened_at,
-        sum(n_plays) over title_so_far - n_plays as title_plays_before,
-        sum(n_new_viewers) over title_so_far - n_new_viewers as title_new_viewers_before,
-        sum(n_resolutions) over title_so_far as title_resolved_by,
-        sum(n_continued) over title_so_far as title_continued_by
+        {{ running_count(title_counts, 0, 'title_so_far') }} - n_plays as title_plays_before,
+        {{ running_count(title_counts, 1, 'title_so_far') }} - n_new_viewers as title_new_viewers_before,
+        {{ running_count(title_counts, 2, 'title_so_far') }} as title_resolved_by,
+        {{ running_count(title_counts, 3, 'title_so_far') }} as title_continued_by
     from title_steps
     window title_so_far as (
         partition by anime_id
