@@ -29,9 +29,10 @@
 
 with
 
+-- the window end from the plays themselves (the enriched view's joins would run over every play)
 observed as (
     select max(started_at) as window_ends_at
-    from {{ ref('int_plays_enriched') }}
+    from {{ ref('stg_events__viewing_events') }}
 ),
 
 new_plays as (

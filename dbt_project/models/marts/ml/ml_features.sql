@@ -33,14 +33,15 @@
 
 with
 
-labels as (
-    select * from {{ ref('int_plays_labelled') }}
+split_cutoff as (
+    select {{ percentile_disc('started_at', 0.8) }} as validation_starts_at
+    from {{ ref('int_plays_labelled') }}
     where continued_next_episode is not null
 ),
 
-split_cutoff as (
-    select {{ percentile_disc('started_at', 0.8) }} as validation_starts_at
-    from labels
+labels as (
+    select * from {{ ref('int_plays_labelled') }}
+    where continued_next_episode is not null and started_at >= {{ window_starts_at }}
 ),
 
 features as (
