@@ -31,18 +31,16 @@ observed as (
     from {{ ref('int_plays_labelled') }}
 ),
 
+-- new plays, plays whose horizon has elapsed since, plays whose next episode is new (all on a full build)
 labelled as (
     select * from {{ ref('int_plays_labelled') }}
     where
         started_at >= {{ window_starts_at }}
-        {% if is_incremental() -%}
-            -- new plays, plays whose horizon has elapsed since, plays whose next episode is new
-            and (
-                started_at >= {{ new_from }}
-                or horizon_ends_at <= (select observed.window_ends_at from observed)
-                or next_episode_started_at >= {{ new_from }}
-            )
-        {%- endif %}
+        and (
+            started_at >= {{ new_from }}
+            or horizon_ends_at <= (select observed.window_ends_at from observed)
+            or next_episode_started_at >= {{ new_from }}
+        )
 ),
 
 features as (
