@@ -76,8 +76,10 @@
     non-negative integer column expressions that share the window). DuckDB evaluates every windowed
     aggregate on its own (about 0.5 s per 2M rows each on 2 cores), so there the counts are packed
     into one HUGEINT, 31 bits each, summed once (identical window expressions are computed once)
-    and unpacked; a running total must stay below 2**31 and at most four counts share a pack.
-    Elsewhere each count is summed on its own.
+    and unpacked. At most four counts share a pack, and every running total must stay below 2**31
+    (2.1 billion): a larger one would carry silently into the next count. int_play_features sums
+    one user's or one title's plays within one build, far below that. Elsewhere each count is
+    summed on its own.
 -#}
 {% macro running_count(counts, index, window) -%}
     {{ return(adapter.dispatch('running_count', 'anime_warehouse')(counts, index, window)) }}

@@ -17,7 +17,7 @@
 -- depends_on: {{ ref('int_rebuild_window') }}
 
 {%- set new_from = incremental_window_start('started_at', 0) %}
-{%- set window_starts_at = incremental_window_start('started_at', var('continuation_horizon_days')) %}
+{%- set window_starts_at = dbt.dateadd('day', -1 * var('continuation_horizon_days'), new_from) %}
 
 with
 
