@@ -23,6 +23,8 @@
     'title_popularity_members', 'is_last_episode',
 ] -%}
 
+{%- set carried_columns = ['event_id', 'user_id', 'started_at', 'ended_at', 'watched_seconds'] -%}
+
 {%- set window_starts_at = incremental_window_start('started_at', 0) %}
 
 with
@@ -44,9 +46,18 @@ plays as (
         group by prior_plays.user_id
     ),
 
+    -- only what the window's lag and session carry-over read (a narrow scan of the whole table)
     carried as (
         select
-            prior_plays.*,
+            prior_plays.event_id,
+            prior_plays.user_id,
+            prior_plays.started_at,
+            prior_plays.ended_at,
+            prior_plays.watched_seconds,
+            prior_plays.session_id,
+            prior_plays.session_started_at,
+            prior_plays.session_position,
+            prior_plays.session_watched_seconds,
             row_number() over (
                 partition by prior_plays.user_id
                 order by prior_plays.event_id desc
@@ -59,7 +70,8 @@ plays as (
     ),
 {% endif %}
 
--- the window's plays, plus each user's last earlier play (carried: its session continues)
+-- the window's plays, plus each user's last earlier play (carried: its session continues; it is
+-- dropped at the end, so only its order, end and session are read)
 timeline as (
     select
         {% for column in play_columns -%}
@@ -75,7 +87,7 @@ timeline as (
         union all
         select
             {% for column in play_columns -%}
-                {{ column }},
+                {{ column if column in carried_columns else 'null as ' ~ column }},
             {% endfor -%}
             true as is_carried,
             session_id as carried_session_id,
