@@ -87,3 +87,25 @@ def test_km_survival_and_greenwood_interval_match(engagement_warehouse: Path, ex
     for curve in actual.values():
         values = [curve[k][2] for k in sorted(curve)]
         assert all(b <= a + 1e-12 for a, b in zip(values, values[1:], strict=False))
+
+
+def test_viewers_per_episode_are_distinct_users_of_the_raw_log(engagement_warehouse: Path) -> None:
+    """viewers_played sums first plays (is_first_episode_play): it must equal the distinct users who
+    played each episode, counted here from the raw log, on a fixture where some users replay."""
+    con = duckdb.connect(str(engagement_warehouse), read_only=True)
+    try:
+        plays = con.execute("select user_id, anime_id, episode_number from raw.viewing_events").fetchall()
+        rows = con.execute(
+            "select scope, anime_id, episode_number, viewers_played from marts.retention_by_episode"
+        ).fetchall()
+    finally:
+        con.close()
+    viewers: dict[tuple, set] = defaultdict(set)
+    for user, anime, ep in plays:
+        viewers[("title", anime, ep)].add(user)
+        viewers[("all_titles", None, ep)].add((user, anime))
+    assert len(plays) > len({(u, a, e) for u, a, e in plays})  # replays exist
+    actual = {(scope, anime, ep): n for scope, anime, ep, n in rows}
+    for key, users in viewers.items():
+        assert actual[key] == len(users), key
+    assert all(n == 0 for key, n in actual.items() if key not in viewers)

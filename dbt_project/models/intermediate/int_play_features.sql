@@ -112,9 +112,32 @@ recent_resolutions as (
     where label_resolved_at >= {{ window_starts_at }}
 ),
 
+-- the (user, title, episode) keys of the window's plays that the user had played before the window
+replayed_episodes as (
+    select distinct
+        history_plays.user_id,
+        history_plays.anime_id,
+        history_plays.episode_number
+    from {{ ref('int_plays_sessionised') }} as history_plays
+    inner join plays
+        on
+            history_plays.user_id = plays.user_id
+            and history_plays.anime_id = plays.anime_id
+            and history_plays.episode_number = plays.episode_number
+    where history_plays.started_at < {{ window_starts_at }}
+),
+
 first_plays as (
     select
         plays.*,
+        -- the user's first play of this episode (so that distinct viewers per episode are a sum)
+        (
+            replayed_episodes.user_id is null
+            and row_number() over (
+                partition by plays.user_id, plays.anime_id, plays.episode_number
+                order by plays.started_at, plays.event_id
+            ) = 1
+        ) as is_first_episode_play,
         -- the first play of the title by the user (the lowest event_id among simultaneous firsts)
         case
             when
@@ -133,6 +156,11 @@ first_plays as (
         on
             plays.user_id = user_title_history.user_id
             and plays.anime_id = user_title_history.anime_id
+    left join replayed_episodes
+        on
+            plays.user_id = replayed_episodes.user_id
+            and plays.anime_id = replayed_episodes.anime_id
+            and plays.episode_number = replayed_episodes.episode_number
 ),
 
 -- the user's 7 days before the window, for the trailing activity of the window's first week
@@ -285,6 +313,7 @@ combined as (
         first_plays.is_last_episode,
         first_plays.episode_duration_seconds,
         first_plays.completion,
+        first_plays.is_first_episode_play,
         user_features.user_plays_before + coalesce(user_history.n_plays, 0) as user_prior_plays,
         user_features.user_new_titles_before + coalesce(user_history.n_titles, 0) as user_prior_titles,
         user_features.user_completion_before + coalesce(user_history.sum_completion, 0)
@@ -344,6 +373,7 @@ final as (
         is_last_episode,
         episode_duration_seconds,
         completion,
+        is_first_episode_play,
         cast(user_prior_plays as {{ dbt.type_bigint() }}) as user_prior_plays,
         cast(user_prior_titles as {{ dbt.type_bigint() }}) as user_prior_titles,
         cast(user_prior_completion / nullif(user_prior_plays, 0) as {{ type_double() }})

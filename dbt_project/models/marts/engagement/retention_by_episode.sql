@@ -31,7 +31,7 @@ episode_viewers as (
     select
         anime_id,
         episode_number,
-        count(distinct user_id) as viewers_played,
+        sum(case when is_first_episode_play then 1 else 0 end) as viewers_played,
         count(*) as n_plays,
         sum(completion) as sum_completion,
         sum(case when continued_next_episode is not null then 1 else 0 end) as n_resolved,

@@ -71,6 +71,7 @@ final as (
         labelled.label_resolved_at,
         labelled.is_censored,
         labelled.continued_next_episode,
+        features.is_first_episode_play,
         features.trailing_7d_plays,
         features.engagement_tier
     from sessionised
