@@ -50,9 +50,11 @@ simulate: venv
 	@echo "==> simulator: $(USERS) users over $(DAYS) days (seed $(SEED))"
 	$(BIN)/python -m simulator --users $(USERS) --days $(DAYS) --seed $(SEED)
 
+# a full refresh: the simulate step replaces the log (after `python -m simulator --append`, run
+# `dbt build` in dbt_project/ for an incremental build)
 build: venv
 	@echo "==> dbt: staging -> intermediate -> marts, with tests"
-	$(DBT) build --exclude tag:ml_outputs $(DBT_FLAGS) --quiet
+	$(DBT) build --exclude tag:ml_outputs --full-refresh $(DBT_FLAGS) --quiet
 
 train: venv
 	@echo "==> ml: next-episode continuation model"

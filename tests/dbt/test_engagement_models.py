@@ -95,6 +95,29 @@ def test_singular_label_test_catches_a_wrong_label(engagement_warehouse: Path, t
     assert "assert_labels_agree_with_log" in result.stdout
 
 
+def test_an_incremental_build_over_a_replaced_log_stops_with_one_line(
+    engagement_warehouse: Path, tmp_path: Path
+) -> None:
+    """A log that lost plays (replaced, not appended to) must not be built incrementally: the old
+    plays would stay. The build stops before any model, tables intact; --full-refresh rebuilds."""
+    db = tmp_path / "replaced.duckdb"
+    shutil.copy(engagement_warehouse, db)
+    con = duckdb.connect(str(db))
+    con.execute("delete from raw.viewing_events where user_id % 3 = 0")
+    [(n_raw,)] = con.execute("select count(*) from raw.viewing_events").fetchall()
+    [(n_built,)] = con.execute("select count(*) from marts.viewing_events").fetchall()
+    con.close()
+    assert 0 < n_raw < n_built
+    result = dbt(db, "build", check=False)
+    assert result.returncode != 0
+    assert f"raw.viewing_events was replaced, not appended to: it holds {n_raw} plays" in result.stdout
+    assert "--full-refresh" in result.stdout
+    assert _query(db, "select count(*) from marts.viewing_events") == [(n_built,)]
+    dbt(db, "build", "--full-refresh")
+    assert _query(db, "select count(*) from marts.viewing_events") == [(n_raw,)]
+    dbt(db, "build")  # the rebuilt tables match the log again: incremental builds go on
+
+
 def test_unique_since_rebuild_checks_rebuilt_ids_against_the_whole_table(
     engagement_warehouse: Path, tmp_path: Path
 ) -> None:
