@@ -119,12 +119,32 @@ replayed_episodes as (
         history_plays.anime_id,
         history_plays.episode_number
     from {{ ref('int_plays_sessionised') }} as history_plays
-    inner join plays
+    inner join {{ ref('int_plays_sessionised') }} as window_plays
         on
-            history_plays.user_id = plays.user_id
-            and history_plays.anime_id = plays.anime_id
-            and history_plays.episode_number = plays.episode_number
-    where history_plays.started_at < {{ window_starts_at }}
+            history_plays.user_id = window_plays.user_id
+            and history_plays.anime_id = window_plays.anime_id
+            and history_plays.episode_number = window_plays.episode_number
+    where
+        history_plays.started_at < {{ window_starts_at }}
+        and window_plays.started_at >= {{ window_starts_at }}
+),
+
+-- each (user, title, episode)'s first play in the window, ranked on a narrow projection (a window
+-- over whole plays would sort every column; reading the table again keeps `plays` a single-use CTE,
+-- which the engine inlines instead of materialising)
+episode_openers as (
+    select ranked.event_id
+    from (
+        select
+            event_id,
+            row_number() over (
+                partition by user_id, anime_id, episode_number
+                order by started_at, event_id
+            ) as episode_play_rank
+        from {{ ref('int_plays_sessionised') }}
+        where started_at >= {{ window_starts_at }}
+    ) as ranked
+    where ranked.episode_play_rank = 1
 ),
 
 first_plays as (
@@ -133,10 +153,7 @@ first_plays as (
         -- the user's first play of this episode (so that distinct viewers per episode are a sum)
         (
             replayed_episodes.user_id is null
-            and row_number() over (
-                partition by plays.user_id, plays.anime_id, plays.episode_number
-                order by plays.started_at, plays.event_id
-            ) = 1
+            and episode_openers.event_id is not null
         ) as is_first_episode_play,
         -- the first play of the title by the user (the lowest event_id among simultaneous firsts)
         case
@@ -161,6 +178,8 @@ first_plays as (
             plays.user_id = replayed_episodes.user_id
             and plays.anime_id = replayed_episodes.anime_id
             and plays.episode_number = replayed_episodes.episode_number
+    left join episode_openers
+        on plays.event_id = episode_openers.event_id
 ),
 
 -- the user's 7 days before the window, for the trailing activity of the window's first week
