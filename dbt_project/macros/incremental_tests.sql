@@ -56,8 +56,8 @@
     The incremental models assume the log only grows at its end. A replaced log (e.g. a new
     simulator run with other users, days or seed) would leave the old plays in their tables. Run
     before any model (on-run-start): when the build selects int_plays_sessionised and it exists, the
-    raw plays up to its newest start must be exactly as many as it holds; otherwise stop with one
-    line naming the fix. Skipped on --full-refresh. Costs two counts.
+    raw plays before its newest start must be exactly as many as it holds there; otherwise stop with
+    one line naming the fix. Skipped on --full-refresh. Costs two counts.
 -#}
 {% macro assert_log_only_grew() %}
     {%- if not execute or flags.FULL_REFRESH -%}
@@ -75,14 +75,17 @@
                 database=node.database, schema=node.schema, identifier=node.identifier
             ) -%}
             {%- if raw_plays is not none -%}
+                {#- strictly before the newest built start: plays arriving late at that very
+                    instant are legitimate (the incremental models rebuild it) -#}
+                {%- set newest = "(select max(started_at) from " ~ built ~ ")" -%}
                 {%- set counts = run_query(
-                    "select (select count(*) from " ~ built ~ "), count(*) from " ~ raw_plays
-                    ~ " where started_at <= (select max(started_at) from " ~ built ~ ")"
+                    "select (select count(*) from " ~ built ~ " where started_at < " ~ newest ~ "), "
+                    ~ "count(*) from " ~ raw_plays ~ " where started_at < " ~ newest
                 ).rows[0] -%}
                 {%- if counts[0] != counts[1] -%}
                     {{ exceptions.raise_compiler_error(
                         "raw.viewing_events was replaced, not appended to: it holds " ~ counts[1]
-                        ~ " plays up to the newest play already built, the incremental tables "
+                        ~ " plays before the newest play already built, the incremental tables "
                         ~ counts[0] ~ ". Rebuild them with `dbt build --full-refresh` (make run does)."
                     ) }}
                 {%- endif -%}

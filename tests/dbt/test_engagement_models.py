@@ -106,16 +106,42 @@ def test_an_incremental_build_over_a_replaced_log_stops_with_one_line(
     con.execute("delete from raw.viewing_events where user_id % 3 = 0")
     [(n_raw,)] = con.execute("select count(*) from raw.viewing_events").fetchall()
     [(n_built,)] = con.execute("select count(*) from marts.viewing_events").fetchall()
+    [(n_before_newest,)] = con.execute(
+        "select count(*) from raw.viewing_events"
+        " where started_at < (select max(started_at) from intermediate.int_plays_sessionised)"
+    ).fetchall()
     con.close()
     assert 0 < n_raw < n_built
     result = dbt(db, "build", check=False)
     assert result.returncode != 0
-    assert f"raw.viewing_events was replaced, not appended to: it holds {n_raw} plays" in result.stdout
+    assert (
+        f"raw.viewing_events was replaced, not appended to: it holds {n_before_newest} plays before"
+        in result.stdout
+    )
     assert "--full-refresh" in result.stdout
     assert _query(db, "select count(*) from marts.viewing_events") == [(n_built,)]
     dbt(db, "build", "--full-refresh")
     assert _query(db, "select count(*) from marts.viewing_events") == [(n_raw,)]
     dbt(db, "build")  # the rebuilt tables match the log again: incremental builds go on
+
+
+def test_a_play_arriving_late_at_the_newest_instant_is_built_incrementally(
+    engagement_warehouse: Path, tmp_path: Path
+) -> None:
+    """A play logged late at exactly the newest built instant is part of a growing log (the
+    incremental models rebuild that instant): the replaced-log check must let it through."""
+    db = tmp_path / "late.duckdb"
+    shutil.copy(engagement_warehouse, db)
+    con = duckdb.connect(str(db))
+    con.execute(
+        "insert into raw.viewing_events select * replace (event_id + 1000000000 as event_id)"
+        " from raw.viewing_events where started_at = (select max(started_at) from raw.viewing_events)"
+        " limit 1"
+    )
+    [(n_raw,)] = con.execute("select count(*) from raw.viewing_events").fetchall()
+    con.close()
+    dbt(db, "build")
+    assert _query(db, "select count(*) from marts.viewing_events") == [(n_raw,)]
 
 
 def test_unique_since_rebuild_checks_rebuilt_ids_against_the_whole_table(
