@@ -69,7 +69,6 @@
     {%- if watched not in selected_resources or built is none -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set raw_plays = none -%}
     {%- for node in graph.sources.values() -%}
         {%- if node.source_name == 'raw_events' and node.name == 'viewing_events' -%}
             {%- set raw_plays = adapter.get_relation(

@@ -112,31 +112,20 @@ recent_resolutions as (
     where label_resolved_at >= {{ window_starts_at }}
 ),
 
--- the (user, title, episode) keys of the window's plays that the user had played before the window
-replayed_episodes as (
-    select distinct
-        history_plays.user_id,
-        history_plays.anime_id,
-        history_plays.episode_number
-    from {{ ref('int_plays_sessionised') }} as history_plays
-    inner join {{ ref('int_plays_sessionised') }} as window_plays
-        on
-            history_plays.user_id = window_plays.user_id
-            and history_plays.anime_id = window_plays.anime_id
-            and history_plays.episode_number = window_plays.episode_number
-    where
-        history_plays.started_at < {{ window_starts_at }}
-        and window_plays.started_at >= {{ window_starts_at }}
-),
-
--- each (user, title, episode)'s first play in the window, ranked on a narrow projection (a window
--- over whole plays would sort every column; reading the table again keeps `plays` a single-use CTE,
--- which the engine inlines instead of materialising)
+{#
+    Each user's first play of an episode of a title: the earliest of the window's plays of that
+    (user, title, episode) when none came before the window. Ranked on a narrow read of the table
+    (a window over whole plays would sort every column, and a second use of `plays` would make the
+    engine materialise it instead of inlining it).
+#}
 episode_openers as (
     select ranked.event_id
     from (
         select
             event_id,
+            user_id,
+            anime_id,
+            episode_number,
             row_number() over (
                 partition by user_id, anime_id, episode_number
                 order by started_at, event_id
@@ -144,17 +133,24 @@ episode_openers as (
         from {{ ref('int_plays_sessionised') }}
         where started_at >= {{ window_starts_at }}
     ) as ranked
-    where ranked.episode_play_rank = 1
+    where
+        ranked.episode_play_rank = 1
+        and not exists (
+            select 1
+            from {{ ref('int_plays_sessionised') }} as history_plays
+            where
+                history_plays.started_at < {{ window_starts_at }}
+                and history_plays.user_id = ranked.user_id
+                and history_plays.anime_id = ranked.anime_id
+                and history_plays.episode_number = ranked.episode_number
+        )
 ),
 
 first_plays as (
     select
         plays.*,
         -- the user's first play of this episode (so that distinct viewers per episode are a sum)
-        (
-            replayed_episodes.user_id is null
-            and episode_openers.event_id is not null
-        ) as is_first_episode_play,
+        episode_openers.event_id is not null as is_first_episode_play,
         -- the first play of the title by the user (the lowest event_id among simultaneous firsts)
         case
             when
@@ -173,11 +169,6 @@ first_plays as (
         on
             plays.user_id = user_title_history.user_id
             and plays.anime_id = user_title_history.anime_id
-    left join replayed_episodes
-        on
-            plays.user_id = replayed_episodes.user_id
-            and plays.anime_id = replayed_episodes.anime_id
-            and plays.episode_number = replayed_episodes.episode_number
     left join episode_openers
         on plays.event_id = episode_openers.event_id
 ),
