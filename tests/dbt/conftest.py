@@ -26,6 +26,7 @@ TABLE_KEYS = {
     "intermediate.int_plays_labelled": ["event_id"],
     "intermediate.int_play_features": ["event_id"],
     "intermediate.int_user_titles_aggregated": ["user_id", "anime_id"],
+    "intermediate.int_user_days": ["user_id", "active_on"],
     "marts.viewing_events": ["event_id"],
     "marts.sessions": ["session_id"],
     "marts.retention_by_episode": ["scope", "anime_id", "episode_number"],

@@ -10,23 +10,16 @@
 
 with
 
-plays as (
+user_days as (
     select
         user_id,
-        cast({{ dbt.date_trunc('day', 'started_at') }} as date) as active_on
-    from {{ ref('viewing_events') }}
+        active_on
+    from {{ ref('int_user_days') }}
 ),
 
 observed as (
     select max(started_at) as window_ends_at
     from {{ ref('viewing_events') }}
-),
-
-user_days as (
-    select distinct
-        user_id,
-        active_on
-    from plays
 ),
 
 first_days as (

@@ -7,12 +7,13 @@
 
 with
 
-plays as (
+user_days as (
     select
         user_id,
+        n_plays,
         watched_seconds,
-        cast({{ dbt.date_trunc('week', 'started_at') }} as date) as week_started_on
-    from {{ ref('viewing_events') }}
+        cast({{ dbt.date_trunc('week', 'active_on') }} as date) as week_started_on
+    from {{ ref('int_user_days') }}
 ),
 
 observed as (
@@ -26,9 +27,9 @@ user_weeks as (
     select
         user_id,
         week_started_on,
-        count(*) as n_plays,
+        sum(n_plays) as n_plays,
         sum(watched_seconds) as watched_seconds
-    from plays
+    from user_days
     group by user_id, week_started_on
 ),
 
