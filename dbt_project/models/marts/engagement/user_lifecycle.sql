@@ -1,12 +1,27 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='week_started_on',
+    window_column='week_started_on',
+    on_schema_change='fail',
+) }}
+
 {#-
     Weekly lifecycle per user, from the ISO week of their first play to the newest week of the log:
     new (first active week), returning (active this week and the week before), resurrecting (active
     this week, not the week before, not new), dormant (no play this week).
     The newest week is usually partial: is_week_complete is false there.
+
+    Incremental: a week's rows change only while that week is the newest (its plays arrive, the
+    window end moves within it), so the newest week in the table and the weeks after it are rebuilt,
+    whole, for every user; the week before them is read only for "active the week before".
 -#}
+
+{%- set rebuilt_from = incremental_window_start('week_started_on', 0) %}
 
 with
 
+-- the rebuilt weeks and the week before them
 user_days as (
     select
         user_id,
@@ -14,6 +29,7 @@ user_days as (
         watched_seconds,
         cast({{ dbt.date_trunc('week', 'active_on') }} as date) as week_started_on
     from {{ ref('int_user_days') }}
+    where active_on >= {{ dbt.dateadd('day', -7, rebuilt_from) }}
 ),
 
 observed as (
@@ -36,14 +52,23 @@ user_weeks as (
 first_weeks as (
     select
         user_id,
-        min(week_started_on) as first_week_started_on
-    from user_weeks
+        cast({{ dbt.date_trunc('week', 'min(active_on)') }} as date) as first_week_started_on
+    from {{ ref('int_user_days') }}
     group by user_id
 ),
 
+grid_start as (
+    select
+        greatest(
+            min(first_week_started_on), cast({{ dbt.dateadd('day', -7, rebuilt_from) }} as date)
+        ) as week_started_on
+    from first_weeks
+),
+
 week_span as (
-    select {{ days_between('min(week_started_on)', 'max(week_started_on)') }} / 7 as n_weeks
-    from user_weeks
+    select {{ days_between('grid_start.week_started_on', 'observed.last_week_started_on') }} / 7 as n_weeks
+    from grid_start
+    cross join observed
 ),
 
 week_series as (
@@ -55,17 +80,16 @@ user_week_grid as (
         first_weeks.user_id,
         first_weeks.first_week_started_on,
         cast(
-            {{ dbt.dateadd('day', 'week_series.n * 7', 'first_weeks.first_week_started_on') }} as date
+            {{ dbt.dateadd('day', 'week_series.n * 7', 'grid_start.week_started_on') }} as date
         ) as week_started_on
     from first_weeks
+    cross join grid_start
     cross join week_series
 ),
 
 grid as (
-    select user_week_grid.*
-    from user_week_grid
-    cross join observed
-    where user_week_grid.week_started_on <= observed.last_week_started_on
+    select * from user_week_grid
+    where week_started_on >= first_week_started_on
 ),
 
 filled as (
@@ -113,6 +137,9 @@ final as (
             as is_week_complete
     from with_previous
     cross join observed
+    where with_previous.week_started_on >= {{ rebuilt_from }}
 )
 
 select * from final
+-- time order: incremental windows then read and replace only the newest row groups
+order by week_started_on, user_id
