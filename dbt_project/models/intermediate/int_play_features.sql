@@ -16,8 +16,8 @@
 
     Incremental: features of a play never change once computed, so only plays starting at or after
     the newest play in the table are built. History before that point enters as per-user / per-title
-    totals (group-bys), resolutions before it likewise, and the trailing 7-day activity reads 7 days
-    of context.
+    totals (group-bys of the table's own earlier rows), resolutions before it likewise, and the
+    trailing 7-day activity reads 7 days of context.
 -#}
 
 {%- set window_starts_at = incremental_window_start('started_at', 0) %}
@@ -38,43 +38,88 @@ users as (
     select * from {{ ref('stg_events__users') }}
 ),
 
-history as (
-    select
-        user_id,
-        anime_id,
-        completion
-    from {{ ref('int_plays_sessionised') }}
-    where started_at < {{ window_starts_at }}
-),
-
--- one pass over the history; per-user and per-title totals roll up from the user-title pairs
-user_title_history as (
-    select
-        user_id,
-        anime_id,
-        count(*) as n_plays,
-        sum(completion) as sum_completion
-    from history
-    group by user_id, anime_id
-),
+{#
+    The table's own rows before the window (incremental builds; a full build has none). They carry
+    the flag "first play of the title by the user", so per-user and per-title totals (titles
+    started, distinct viewers) are small group-bys, and per-pair figures are read only for the
+    (user, title) pairs of the window: no aggregate over every pair of the whole history.
+#}
+{%- if execute and is_incremental()
+    and 'is_first_title_play' not in adapter.get_columns_in_relation(this) | map(attribute='name') %}
+    {{ exceptions.raise_compiler_error(
+        this ~ " was built by an earlier version of the project (no is_first_title_play column): "
+        ~ "run `dbt build --full-refresh` once"
+    ) }}
+{%- endif %}
+{%- set earlier_rows -%}
+    {%- if is_incremental() %}
+        (
+            select
+                user_id,
+                anime_id,
+                episode_number,
+                completion,
+                is_first_title_play
+            from {{ this }}
+            where started_at < {{ window_starts_at }}
+        )
+    {%- else %}
+        (
+            select
+                user_id,
+                anime_id,
+                episode_number,
+                completion,
+                true as is_first_title_play
+            from {{ ref('int_plays_sessionised') }}
+            where 1 = 0
+        )
+    {%- endif %}
+{%- endset %}
 
 user_history as (
     select
-        user_id,
-        sum(n_plays) as n_plays,
-        sum(sum_completion) as sum_completion,
-        count(*) as n_titles
-    from user_title_history
-    group by user_id
+        earlier.user_id,
+        count(*) as n_plays,
+        sum(earlier.completion) as sum_completion,
+        sum(case when earlier.is_first_title_play then 1 else 0 end) as n_titles
+    from {{ earlier_rows }} as earlier
+    group by earlier.user_id
 ),
 
 title_history as (
     select
+        earlier.anime_id,
+        count(*) as n_plays,
+        sum(case when earlier.is_first_title_play then 1 else 0 end) as n_viewers
+    from {{ earlier_rows }} as earlier
+    group by earlier.anime_id
+),
+
+-- earlier plays of the (user, title) pairs the window plays (a small share of the history)
+earlier_pair_plays as (
+    select
+        earlier.user_id,
+        earlier.anime_id,
+        earlier.episode_number
+    from {{ earlier_rows }} as earlier
+    where exists (
+        select 1
+        from {{ ref('int_plays_sessionised') }} as window_plays
+        where
+            window_plays.started_at >= {{ window_starts_at }}
+            and window_plays.user_id = earlier.user_id
+            and window_plays.anime_id = earlier.anime_id
+    )
+),
+
+user_title_history as (
+    select
+        user_id,
         anime_id,
-        sum(n_plays) as n_plays,
-        count(*) as n_viewers
-    from user_title_history
-    group by anime_id
+        count(*) as n_plays
+    from earlier_pair_plays
+    group by user_id, anime_id
 ),
 
 resolutions as (
@@ -137,12 +182,11 @@ episode_openers as (
         ranked.episode_play_rank = 1
         and not exists (
             select 1
-            from {{ ref('int_plays_sessionised') }} as history_plays
+            from earlier_pair_plays as earlier
             where
-                history_plays.started_at < {{ window_starts_at }}
-                and history_plays.user_id = ranked.user_id
-                and history_plays.anime_id = ranked.anime_id
-                and history_plays.episode_number = ranked.episode_number
+                earlier.user_id = ranked.user_id
+                and earlier.anime_id = ranked.anime_id
+                and earlier.episode_number = ranked.episode_number
         )
 ),
 
@@ -324,6 +368,7 @@ combined as (
         first_plays.episode_duration_seconds,
         first_plays.completion,
         first_plays.is_first_episode_play,
+        first_plays.is_new_user_title,
         user_features.user_plays_before + coalesce(user_history.n_plays, 0) as user_prior_plays,
         user_features.user_new_titles_before + coalesce(user_history.n_titles, 0) as user_prior_titles,
         user_features.user_completion_before + coalesce(user_history.sum_completion, 0)
@@ -384,6 +429,7 @@ final as (
         episode_duration_seconds,
         completion,
         is_first_episode_play,
+        is_new_user_title = 1 as is_first_title_play,
         cast(user_prior_plays as {{ dbt.type_bigint() }}) as user_prior_plays,
         cast(user_prior_titles as {{ dbt.type_bigint() }}) as user_prior_titles,
         cast(user_prior_completion / nullif(user_prior_plays, 0) as {{ type_double() }})
