@@ -7,8 +7,12 @@ fixtures, not the data, so (as dbt recommends) they run in development and CI (`
 than on every scheduled build; they are timed once on their own and printed. Prints figures;
 asserts nothing.
 
-    python -m bench.bench_dbt                      # 1M and 10M plays
-    python -m bench.bench_dbt --plays 1000000      # one size
+The ratio depends on how much of the log the appended week is: on the default 60-day window it
+adds about 17% of the plays (sign-ups accumulate, so the newest days are the busiest), on a
+180-day history about 5%. Both histories are run by default.
+
+    python -m bench.bench_dbt                              # 1M and 10M plays, 60 and 180 days
+    python -m bench.bench_dbt --plays 1000000 --days 60    # one size, one history
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import duckdb
 from warehouse import pipeline
 
 DEFAULT_SIZES = (1_000_000, 10_000_000)
+DEFAULT_DAYS = (60, 180)
 SELECTION = (*pipeline.ENGAGEMENT_SELECTION, "--indirect-selection", "cautious")
 PRODUCTION = ("--exclude-resource-type", "unit_test")
 
@@ -92,7 +97,7 @@ def _users_for(plays: int, catalogue: Path, work: Path, days: int) -> tuple[int,
 
 def bench_size(plays: int, catalogue: Path, work: Path, days: int, extra_days: int, refresh: bool) -> None:
     users, per_user = _users_for(plays, catalogue, work, days)
-    db = work / f"plays-{plays}.duckdb"
+    db = work / f"plays-{plays}-{days}d.duckdb"
     shutil.copy(catalogue, db)
     started = time.perf_counter()
     pipeline.simulate(
@@ -107,7 +112,7 @@ def bench_size(plays: int, catalogue: Path, work: Path, days: int, extra_days: i
     )
     # One target folder for every build, parsed once up front: each build then re-parses only what
     # changed, as repeated `dbt build`s in the project folder do (a cold parse is about 2 s more).
-    target = work / f"target-{plays}"
+    target = work / f"target-{plays}-{days}d"
     pipeline.dbt(db, "parse", "--target-path", str(target), "--quiet")
     full_wall, full_nodes = _dbt_build(db, target, *PRODUCTION)
     print(f"  full dbt build          {full_wall:8.1f} s   {n_plays / full_wall:>12,.0f} plays/s")
@@ -145,7 +150,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--plays", type=int, nargs="+", default=list(DEFAULT_SIZES), help="target log sizes")
     parser.add_argument(
-        "--days", type=int, default=60, help="simulated window, sign-ups spread over it (default 60)"
+        "--days",
+        type=int,
+        nargs="+",
+        default=list(DEFAULT_DAYS),
+        help="simulated windows, sign-ups spread over each (default 60 and 180)",
     )
     parser.add_argument("--extra-days", type=int, default=7, help="days appended (default 7)")
     parser.add_argument(
@@ -157,8 +166,9 @@ def main(argv: list[str] | None = None) -> None:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         catalogue = _catalogue(work)
-        for plays in args.plays:
-            bench_size(plays, catalogue, work, args.days, args.extra_days, args.refresh)
+        for days in args.days:
+            for plays in args.plays:
+                bench_size(plays, catalogue, work, days, args.extra_days, args.refresh)
 
 
 if __name__ == "__main__":
