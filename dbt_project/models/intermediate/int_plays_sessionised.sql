@@ -11,6 +11,12 @@
     and the start of the next exceeds `session_idle_minutes` (30). Plays are ordered by
     (started_at, event_id).
 
+    Two passes over each user's plays in that order: the first reads the previous play and numbers
+    the plays and their running watched seconds, the second carries the newest session start (its
+    id, start, number and running seconds) forward, so positions and session minutes are
+    differences of running figures. Both run on the few columns they need; the other play columns
+    are joined back by event_id.
+
     Incremental: only plays starting at or after the newest play already in the table are (re)built.
     Each user's last earlier play is carried in from the existing table, so a session that spans the
     boundary keeps its id, positions and running minutes. Late events older than that need a
@@ -22,8 +28,6 @@
     'episode_duration_seconds', 'completion', 'device', 'episodes_total', 'title_score_mean',
     'title_popularity_members', 'is_last_episode',
 ] -%}
-
-{%- set carried_columns = ['event_id', 'user_id', 'started_at', 'ended_at', 'watched_seconds'] -%}
 
 {%- set window_starts_at = incremental_window_start('started_at', 0) %}
 
@@ -74,37 +78,47 @@ plays as (
 -- dropped at the end, so only its order, end and session are read)
 timeline as (
     select
-        {% for column in play_columns -%}
-            {{ column }},
-        {% endfor -%}
+        event_id,
+        user_id,
+        started_at,
+        ended_at,
+        watched_seconds,
         false as is_carried,
         cast(null as {{ dbt.type_bigint() }}) as carried_session_id,
         cast(null as {{ dbt.type_timestamp() }}) as carried_session_started_at,
-        cast(null as {{ dbt.type_bigint() }}) as carried_position_offset,
-        cast(null as {{ dbt.type_bigint() }}) as carried_seconds_offset
+        cast(null as {{ dbt.type_bigint() }}) as carried_session_position,
+        cast(null as {{ dbt.type_bigint() }}) as carried_session_watched_seconds
     from plays
     {% if is_incremental() %}
         union all
         select
-            {% for column in play_columns -%}
-                {{ column if column in carried_columns else 'null as ' ~ column }},
-            {% endfor -%}
+            event_id,
+            user_id,
+            started_at,
+            ended_at,
+            watched_seconds,
             true as is_carried,
             session_id as carried_session_id,
             session_started_at as carried_session_started_at,
-            session_position - 1 as carried_position_offset,
-            session_watched_seconds - watched_seconds as carried_seconds_offset
+            session_position as carried_session_position,
+            session_watched_seconds as carried_session_watched_seconds
         from carried
         where tie_rank = 1
     {% endif %}
 ),
 
-with_previous as (
+-- pass 1: the previous play, the play's number and the running watched seconds (one sort)
+ordered as (
     select
         *,
-        lag(started_at) over (partition by user_id order by started_at, event_id) as prev_started_at,
-        lag(ended_at) over (partition by user_id order by started_at, event_id) as prev_ended_at
+        lag(started_at) over by_user as prev_started_at,
+        lag(ended_at) over by_user as prev_ended_at,
+        row_number() over by_user as user_play_number,
+        sum(watched_seconds) over (
+            by_user rows between unbounded preceding and current row
+        ) as user_watched_seconds
     from timeline
+    window by_user as (partition by user_id order by started_at, event_id)
 ),
 
 flagged as (
@@ -116,56 +130,83 @@ flagged as (
             when {{ seconds_between('prev_ended_at', 'started_at') }} > {{ idle_seconds }} then 1
             else 0
         end as starts_session
-    from with_previous
+    from ordered
 ),
 
-numbered as (
+{#
+    Session anchors: a play that starts a session, or the carried play (whose session continues).
+    position = play number - base, session seconds = running seconds - base, so the bases are
+    "number before the session's first play" and "seconds before it" (for a carried play, taken
+    from its stored position and session seconds).
+#}
+anchored as (
     select
         *,
-        sum(starts_session) over (
-            partition by user_id
-            order by started_at, event_id
-            rows between unbounded preceding and current row
-        ) as session_seq
+        case
+            when is_carried then carried_session_id
+            when starts_session = 1 then event_id
+        end as anchor_session_id,
+        case
+            when is_carried then carried_session_started_at
+            when starts_session = 1 then started_at
+        end as anchor_started_at,
+        case
+            when is_carried then user_play_number - carried_session_position
+            when starts_session = 1 then user_play_number - 1
+        end as anchor_position_base,
+        case
+            when is_carried then user_watched_seconds - carried_session_watched_seconds
+            when starts_session = 1 then user_watched_seconds - watched_seconds
+        end as anchor_seconds_base
     from flagged
 ),
 
--- one window per session; a carried play is the first row of its group, so first_value picks it
+-- pass 2: the newest anchor so far (one sort)
 in_session as (
     select
         *,
-        first_value(event_id) over session_so_far as first_event_id,
-        first_value(started_at) over session_so_far as first_started_at,
-        first_value(carried_session_id) over session_so_far as session_carried_id,
-        first_value(carried_session_started_at) over session_so_far as session_carried_started_at,
-        first_value(carried_position_offset) over session_so_far as position_offset,
-        first_value(carried_seconds_offset) over session_so_far as seconds_offset,
-        row_number() over session_so_far as position_in_group,
-        sum(watched_seconds) over session_so_far as seconds_in_group
-    from numbered
-    window session_so_far as (
-        partition by user_id, session_seq
+        last_value(anchor_session_id ignore nulls) over so_far as session_anchor_id,
+        last_value(anchor_started_at ignore nulls) over so_far as session_anchor_started_at,
+        last_value(anchor_position_base ignore nulls) over so_far as position_base,
+        last_value(anchor_seconds_base ignore nulls) over so_far as seconds_base
+    from anchored
+    window so_far as (
+        partition by user_id
         order by started_at, event_id
         rows between unbounded preceding and current row
     )
 ),
 
-final as (
+sessioned as (
     select
-        {% for column in play_columns -%}
-            {{ column }},
-        {% endfor -%}
+        event_id,
         prev_started_at,
         prev_ended_at,
         starts_session = 1 as is_session_start,
         -- a session is identified by the event_id of its first play
-        cast(coalesce(session_carried_id, first_event_id) as {{ dbt.type_bigint() }}) as session_id,
-        coalesce(session_carried_started_at, first_started_at) as session_started_at,
-        cast(position_in_group + coalesce(position_offset, 0) as {{ dbt.type_int() }}) as session_position,
-        cast(seconds_in_group + coalesce(seconds_offset, 0) as {{ dbt.type_bigint() }})
-            as session_watched_seconds
+        cast(session_anchor_id as {{ dbt.type_bigint() }}) as session_id,
+        session_anchor_started_at as session_started_at,
+        cast(user_play_number - position_base as {{ dbt.type_int() }}) as session_position,
+        cast(user_watched_seconds - seconds_base as {{ dbt.type_bigint() }}) as session_watched_seconds
     from in_session
     where not is_carried
+),
+
+final as (
+    select
+        {% for column in play_columns -%}
+            plays.{{ column }},
+        {% endfor -%}
+        sessioned.prev_started_at,
+        sessioned.prev_ended_at,
+        sessioned.is_session_start,
+        sessioned.session_id,
+        sessioned.session_started_at,
+        sessioned.session_position,
+        sessioned.session_watched_seconds
+    from plays
+    inner join sessioned
+        on plays.event_id = sessioned.event_id
 )
 
 select * from final
