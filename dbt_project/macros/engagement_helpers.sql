@@ -106,6 +106,27 @@
 {%- endmacro %}
 
 {#-
+    The newest non-null value of `expr` over the named window `window` (rows up to the current one).
+    Engines spell "ignore nulls" differently: DuckDB (and BigQuery) inside the call, Spark as a flag
+    of `last`, the SQL standard after the call.
+-#}
+{% macro last_non_null(expr, window) -%}
+    {{ return(adapter.dispatch('last_non_null', 'anime_warehouse')(expr, window)) }}
+{%- endmacro %}
+
+{% macro duckdb__last_non_null(expr, window) -%}
+    last_value({{ expr }} ignore nulls) over {{ window }}
+{%- endmacro %}
+
+{% macro spark__last_non_null(expr, window) -%}
+    last({{ expr }}, true) over {{ window }}
+{%- endmacro %}
+
+{% macro default__last_non_null(expr, window) -%}
+    last_value({{ expr }}) ignore nulls over {{ window }}
+{%- endmacro %}
+
+{#-
     Sum of `expr` over the rows of the partition whose `order_ts` is strictly earlier than the current
     row's (ties excluded): the running sum including peers minus the peers' sum. Both windows share
     one partition and ordering, so the engine sorts once.

@@ -7,14 +7,14 @@ with
 from_plays as (
     select
         count(*) as n_plays,
-        sum(watched_seconds) as watched_seconds
+        coalesce(sum(watched_seconds), 0) as watched_seconds
     from {{ ref('viewing_events') }}
 ),
 
 from_user_days as (
     select
-        sum(n_plays) as n_plays,
-        sum(watched_seconds) as watched_seconds
+        coalesce(sum(n_plays), 0) as n_plays,
+        coalesce(sum(watched_seconds), 0) as watched_seconds
     from {{ ref('int_user_days') }}
 ),
 
@@ -35,4 +35,4 @@ compared as (
 )
 
 select * from compared
-where from_user_days is null or from_plays <> from_user_days
+where from_plays <> from_user_days

@@ -12,10 +12,11 @@
     (started_at, event_id).
 
     Two passes over each user's plays in that order: the first reads the previous play and numbers
-    the plays and their running watched seconds, the second carries the newest session start (its
-    id, start, number and running seconds) forward, so positions and session minutes are
-    differences of running figures. Both run on the few columns they need; the other play columns
-    are joined back by event_id.
+    the plays with their running watched seconds, the second carries the newest session anchor
+    forward (its id and start, and the play number and seconds before its first play), so session
+    positions and session seconds are differences of running figures. Both run on the few columns
+    they need; the other play columns are joined back by event_id. A play without watched seconds
+    counts 0 in the running seconds, so every anchor is complete.
 
     Incremental: only plays starting at or after the newest play already in the table are (re)built.
     Each user's last earlier play is carried in from the existing table, so a session that spans the
@@ -75,7 +76,7 @@ plays as (
 {% endif %}
 
 -- the window's plays, plus each user's last earlier play (carried: its session continues; it is
--- dropped at the end, so only its order, end and session are read)
+-- dropped at the end, so only its order, end, seconds and session are read)
 timeline as (
     select
         event_id,
@@ -114,7 +115,7 @@ ordered as (
         lag(started_at) over by_user as prev_started_at,
         lag(ended_at) over by_user as prev_ended_at,
         row_number() over by_user as user_play_number,
-        sum(watched_seconds) over (
+        sum(coalesce(watched_seconds, 0)) over (
             by_user rows between unbounded preceding and current row
         ) as user_watched_seconds
     from timeline
@@ -156,7 +157,7 @@ anchored as (
         end as anchor_position_base,
         case
             when is_carried then user_watched_seconds - carried_session_watched_seconds
-            when starts_session = 1 then user_watched_seconds - watched_seconds
+            when starts_session = 1 then user_watched_seconds - coalesce(watched_seconds, 0)
         end as anchor_seconds_base
     from flagged
 ),
@@ -165,10 +166,10 @@ anchored as (
 in_session as (
     select
         *,
-        last_value(anchor_session_id ignore nulls) over so_far as session_anchor_id,
-        last_value(anchor_started_at ignore nulls) over so_far as session_anchor_started_at,
-        last_value(anchor_position_base ignore nulls) over so_far as position_base,
-        last_value(anchor_seconds_base ignore nulls) over so_far as seconds_base
+        {{ last_non_null('anchor_session_id', 'so_far') }} as session_anchor_id,
+        {{ last_non_null('anchor_started_at', 'so_far') }} as session_anchor_started_at,
+        {{ last_non_null('anchor_position_base', 'so_far') }} as position_base,
+        {{ last_non_null('anchor_seconds_base', 'so_far') }} as seconds_base
     from anchored
     window so_far as (
         partition by user_id

@@ -1,15 +1,20 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='session_id',
+    unique_key='session_started_at',
     window_column='session_started_at',
     on_schema_change='fail',
 ) }}
 
 {#-
     One row per viewing session (see int_plays_sessionised for the idle-gap rule). A session is a
-    binge when it holds at least 3 plays of one title. Incremental: sessions that hold a play started
-    at or after the newest session start already in the table are rebuilt from all their plays.
+    binge when it holds at least 3 plays of one title.
+
+    Incremental: every session starting at or after the oldest session that holds a play started at
+    or after the newest session start already in the table is rebuilt from all its plays, and the
+    rows replaced are those of the rebuilt start instants (unique_key session_started_at). A late
+    play at the newest instant can become the first play of a session that started then, which
+    changes that session's id; replacing by instant drops the old id with it.
 -#}
 
 {%- set window_starts_at = incremental_window_start('session_started_at', 0) %}
@@ -17,24 +22,18 @@
 with
 
 recent_plays as (
-    select
-        session_id,
-        session_started_at
+    select session_started_at
     from {{ ref('viewing_events') }}
     where started_at >= {{ window_starts_at }}
 ),
 
-touched_sessions as (
-    select distinct session_id
-    from recent_plays
-),
-
+-- every session starting at or after the oldest session the new plays touch
 plays as (
     select all_plays.*
     from {{ ref('viewing_events') }} as all_plays
     where
-        all_plays.session_started_at >= (select min(recent_plays.session_started_at) from recent_plays)
-        and all_plays.session_id in (select touched_sessions.session_id from touched_sessions)
+        all_plays.started_at >= (select min(recent_plays.session_started_at) from recent_plays)
+        and all_plays.session_started_at >= (select min(recent_plays.session_started_at) from recent_plays)
 ),
 
 per_title as (
