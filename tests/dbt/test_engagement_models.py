@@ -129,19 +129,34 @@ def test_a_play_arriving_late_at_the_newest_instant_is_built_incrementally(
     engagement_warehouse: Path, tmp_path: Path
 ) -> None:
     """A play logged late at exactly the newest built instant is part of a growing log (the
-    incremental models rebuild that instant): the replaced-log check must let it through."""
+    incremental models rebuild that instant): the replaced-log check must let it through, and the
+    tables must equal a full refresh. Here the late play (lowest id) joins the session that started
+    at that instant and becomes its first play, so the session's id changes: the old id must go."""
     db = tmp_path / "late.duckdb"
     shutil.copy(engagement_warehouse, db)
+    [(old_session_id, new_event_id)] = _query(
+        db,
+        "select event_id, (select min(event_id) - 1 from raw.viewing_events)"
+        " from intermediate.int_plays_sessionised"
+        " where is_session_start and started_at = (select max(started_at) from raw.viewing_events)",
+    )
     con = duckdb.connect(str(db))
     con.execute(
-        "insert into raw.viewing_events select * replace (event_id + 1000000000 as event_id)"
-        " from raw.viewing_events where started_at = (select max(started_at) from raw.viewing_events)"
-        " limit 1"
+        "insert into raw.viewing_events select * replace (? as event_id)"
+        " from raw.viewing_events where event_id = ?",
+        [new_event_id, old_session_id],
     )
     [(n_raw,)] = con.execute("select count(*) from raw.viewing_events").fetchall()
     con.close()
     dbt(db, "build")
     assert _query(db, "select count(*) from marts.viewing_events") == [(n_raw,)]
+    assert _query(db, f"select count(*) from marts.sessions where session_id = {old_session_id}") == [(0,)]
+    assert _query(db, f"select n_plays from marts.sessions where session_id = {new_event_id}")[0][0] >= 2
+    refreshed = tmp_path / "late_refreshed.duckdb"
+    shutil.copy(db, refreshed)
+    dbt(refreshed, "run", "--full-refresh")
+    for table in TABLE_KEYS:
+        assert table_differences(db, refreshed, table)[:2] == (0, 0), table
 
 
 def test_unique_since_rebuild_checks_rebuilt_ids_against_the_whole_table(
