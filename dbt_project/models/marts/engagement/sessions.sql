@@ -18,22 +18,25 @@
 -#}
 
 {%- set window_starts_at = incremental_window_start('session_started_at', 0) %}
+{#- the oldest session the new plays touch, inlined as a literal like every window start (with no
+    new plays, the newest sessions are rebuilt as they are) -#}
+{%- set rebuilt_from = window_starts_at %}
+{%- if execute and is_incremental() %}
+    {%- set rebuilt_from = timestamp_literal_of(
+        'min(session_started_at)',
+        '(select session_started_at from ' ~ ref('viewing_events')
+        ~ ' where started_at >= ' ~ window_starts_at ~ ') as recent_plays'
+    ) or window_starts_at %}
+{%- endif %}
 
 with
 
-recent_plays as (
-    select session_started_at
-    from {{ ref('viewing_events') }}
-    where started_at >= {{ window_starts_at }}
-),
-
 -- every session starting at or after the oldest session the new plays touch
 plays as (
-    select all_plays.*
-    from {{ ref('viewing_events') }} as all_plays
+    select * from {{ ref('viewing_events') }}
     where
-        all_plays.started_at >= (select min(recent_plays.session_started_at) from recent_plays)
-        and all_plays.session_started_at >= (select min(recent_plays.session_started_at) from recent_plays)
+        started_at >= {{ rebuilt_from }}
+        and session_started_at >= {{ rebuilt_from }}
 ),
 
 per_title as (
