@@ -150,10 +150,22 @@ def popularity(members: np.ndarray, score: np.ndarray) -> np.ndarray:
     fill = np.nanmedian(members[known]) if known.any() else 1000.0
     pop = np.where(known, members, np.nan)
     if both.sum() >= 10:
-        b, a = np.polyfit(score[both], np.log(members[both]), 1)
+        b, a = _line_fit(score[both], np.log(members[both]))
         fitted = np.exp(a + b * score)
         pop = np.where(known, members, np.where(np.isfinite(score), fitted, fill))
     return np.where(np.isfinite(pop) & (pop > 0), pop, fill)
+
+
+def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares slope and intercept of y on x.
+
+    Written out rather than np.polyfit, whose LAPACK call runs CPU-specific BLAS kernels: the
+    simulator uses only element-wise arithmetic and NumPy's fixed-order sums, so its log does not
+    depend on the machine.
+    """
+    dx = x - x.mean()
+    slope = float((dx * (y - y.mean())).sum() / (dx * dx).sum())
+    return slope, float(y.mean() - slope * x.mean())
 
 
 def _weights(
