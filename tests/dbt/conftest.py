@@ -11,7 +11,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.dbt import fixture_data
@@ -60,32 +59,6 @@ def dbt(warehouse: Path, command: str, *extra: str, check: bool = True):
         *extra,
         check=check,
     )
-
-
-def table_differences(left: Path, right: Path, table: str) -> tuple[int, int, int]:
-    """(rows only in left, rows only in right, rows in left): doubles compared to 9 decimals."""
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{left}' as l (read_only)")
-        con.execute(f"attach '{right}' as r (read_only)")
-        schema, name = table.split(".")
-        columns = con.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_catalog = 'l' and table_schema = ? and table_name = ? "
-            "order by ordinal_position",
-            [schema, name],
-        ).fetchall()
-        select = ", ".join(f"round({c}, 9) as {c}" if t in ("DOUBLE", "FLOAT") else c for c, t in columns)
-        only_left = con.execute(
-            f"select count(*) from (select {select} from l.{table} except all select {select} from r.{table})"
-        ).fetchone()[0]
-        only_right = con.execute(
-            f"select count(*) from (select {select} from r.{table} except all select {select} from l.{table})"
-        ).fetchone()[0]
-        n_left = con.execute(f"select count(*) from l.{table}").fetchone()[0]
-    finally:
-        con.close()
-    return only_left, only_right, n_left
 
 
 @pytest.fixture(scope="session")
