@@ -29,6 +29,20 @@ CHROMIUM_ARGS = [
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+# Waits below are for events (the server answers its health check, the page's script run has
+# finished, a chart is drawn); these timeouts only guard against a hang, at several times what a
+# loaded 2-core machine needs (start-up ~10 s, a page ~5 s).
+STARTUP_SECONDS = 180
+RENDER_MS = 120_000
+# A title is on screen (so the page's script run has started: a fresh session shows nothing before)
+# and the run is over. Waiting for the running indicator to vanish instead passes at once when it
+# has not appeared yet, and could then miss an exception rendered later in the run.
+RUN_FINISHED = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app !== null && document.querySelector('h1') !== null
+    && app.getAttribute('data-test-script-state') === 'notRunning';
+}"""
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -36,7 +50,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = STARTUP_SECONDS) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -95,16 +109,14 @@ def test_every_page_renders_in_chromium(server):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.set_default_timeout(RENDER_MS)  # every wait, navigation and screenshot below
             for name in PAGES:
                 path = "" if name == "overview" else name
                 page.goto(f"{server}/{path}", wait_until="domcontentloaded")
-                page.wait_for_selector("h1", timeout=30_000)
-                page.wait_for_selector(".js-plotly-plot", timeout=30_000)
-                # let the script run finish: Streamlit shows a running indicator until then
-                page.wait_for_function(
-                    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                    timeout=30_000,
-                )
+                page.wait_for_function(RUN_FINISHED)
+                # plotly draws in the browser after the run has sent the figure
+                page.wait_for_selector(".js-plotly-plot")
+                # only lets the charts settle before the screenshot; no verdict depends on it
                 page.wait_for_timeout(500)
                 title = page.locator("h1").first.inner_text()
                 assert title.strip().lower().startswith(name), (name, title)
