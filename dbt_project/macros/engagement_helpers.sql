@@ -201,38 +201,6 @@
     {{ dbt.hash(dbt.concat(parts)) }}
 {%- endmacro %}
 
-{#-
-    Lower bound of the rows an incremental model recomputes: `max(ts_column) - lookback_days` of the
-    existing table, or a date before any data on a full build. On an incremental run it is looked up
-    before the model's query is compiled and returned as a timestamp literal: a constant filter is
-    pushed into the table scans, where the row groups' min/max statistics skip everything older
-    (the incremental tables are written in time order, see `order by` in their final selects).
--#}
-{% macro incremental_window_start(ts_column='started_at', lookback_days=0) -%}
-    {%- set found = none -%}
-    {%- if execute and is_incremental() -%}
-        {%- set found = timestamp_literal_of(
-            dbt.dateadd('day', -1 * lookback_days, 'max(' ~ ts_column ~ ')'), this
-        ) -%}
-    {%- endif -%}
-    {{- found if found is not none else "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" -}}
-{%- endmacro %}
-
-{#-
-    The timestamp `expression` (e.g. `max(started_at)`) over `relation`, read now and returned as a
-    SQL timestamp literal, or none when it is null. A literal, unlike a subquery, is pushed into the
-    table scans of the query it is inlined in, where row groups are skipped by their min/max.
--#}
-{% macro timestamp_literal_of(expression, relation) -%}
-    {%- set found = run_query(
-        "select cast(" ~ expression ~ " as " ~ dbt.type_string() ~ ") from " ~ relation
-    ).columns[0].values() -%}
-    {%- if found | length == 1 and found[0] is not none -%}
-        {{- return("cast('" ~ found[0] ~ "' as " ~ dbt.type_timestamp() ~ ")") -}}
-    {%- endif -%}
-    {{- return(none) -}}
-{%- endmacro %}
-
 {#- Whole days from `start_date` to `end_date` (dates or timestamps truncated to dates). -#}
 {% macro days_between(start_date, end_date) -%}
     {{ return(adapter.dispatch('days_between', 'anime_warehouse')(start_date, end_date)) }}

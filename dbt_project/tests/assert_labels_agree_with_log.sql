@@ -2,32 +2,21 @@
 -- played episode n+1 of the same title within (started_at, started_at + H]; it is null exactly for
 -- last episodes and censored plays (started_at + H after the newest started_at in the log).
 -- Returns the disagreeing plays.
--- On an incremental build only the plays viewing_events rebuilt are checked (started_at on or after
--- rebuilt_window_start(), see int_rebuild_window); older labels are final and were checked by the
--- build that wrote them. A full build (or full refresh) checks every play.
 {%- set horizon_days = var('continuation_horizon_days') %}
-{%- set checked_from = rebuilt_window_start() %}
 
 with
 
-all_raw_plays as (
-    select * from {{ source('raw_events', 'viewing_events') }}
+raw_plays as (
+    select * from {{ ref('stg_events__viewing_events') }}
 ),
 
 window_end as (
     select max(started_at) as window_ends_at
-    from all_raw_plays
-),
-
--- a next episode starts after the play it continues, so it lies in the checked window too
-raw_plays as (
-    select * from all_raw_plays
-    where started_at >= {{ checked_from }}
+    from raw_plays
 ),
 
 labelled as (
     select * from {{ ref('viewing_events') }}
-    where started_at >= {{ checked_from }}
 ),
 
 next_episode_seen as (

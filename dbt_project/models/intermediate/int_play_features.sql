@@ -2,7 +2,6 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='event_id',
-    window_column='started_at',
     on_schema_change='fail',
 ) }}
 
@@ -14,13 +13,12 @@
     - session context and this play's own completion are known when the play ends.
     Computed with window functions over a timeline, never with aggregates over the whole log.
 
-    Incremental: features of a play never change once computed, so only plays starting at or after
-    the newest play in the table are built. History before that point enters as per-user / per-title
-    totals (group-bys of the table's own earlier rows), resolutions before it likewise, and the
-    trailing 7-day activity reads 7 days of context.
+    Incremental (see rebuild_from): the plays of the rebuilt days are built again. History before
+    the window enters as per-user / per-title totals (group-bys of the table's own earlier rows),
+    resolutions before it likewise, and the trailing 7-day activity reads 7 days of context.
 -#}
 
-{%- set window_starts_at = incremental_window_start('started_at', 0) %}
+{%- set window_starts_at = rebuild_from('started_at') %}
 
 with
 
@@ -471,5 +469,5 @@ final as (
 )
 
 select * from final
--- time order: incremental windows then read and replace only the newest row groups
+-- time order: the next build's window then reads only the newest row groups
 order by started_at, event_id

@@ -2,7 +2,6 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='event_id',
-    window_column='started_at',
     on_schema_change='fail',
 ) }}
 
@@ -18,10 +17,9 @@
     they need; the other play columns are joined back by event_id. A play without watched seconds
     counts 0 in the running seconds, so every anchor is complete.
 
-    Incremental: only plays starting at or after the newest play already in the table are (re)built.
-    Each user's last earlier play is carried in from the existing table, so a session that spans the
-    boundary keeps its id, positions and running minutes. Late events older than that need a
-    --full-refresh.
+    Incremental (see rebuild_from): the plays of the rebuilt days are sessionised again. Each
+    user's last earlier play is carried in from the existing table, so a session that spans the
+    window's start keeps its id, positions and running minutes.
 -#}
 {%- set idle_seconds = var('session_idle_minutes') * 60 -%}
 {%- set play_columns = [
@@ -30,7 +28,7 @@
     'title_popularity_members', 'is_last_episode',
 ] -%}
 
-{%- set window_starts_at = incremental_window_start('started_at', 0) %}
+{%- set window_starts_at = rebuild_from('started_at') %}
 
 with
 
@@ -211,5 +209,5 @@ final as (
 )
 
 select * from final
--- time order: incremental windows then read and replace only the newest row groups
+-- time order: the next build's window then reads only the newest row groups
 order by started_at, event_id

@@ -1,8 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='active_on',
-    window_column='active_on',
+    unique_key=['user_id', 'active_on'],
     on_schema_change='fail',
 ) }}
 
@@ -10,12 +9,10 @@
     One row per user and day with a play: the day's plays and watched seconds. The cohort and
     lifecycle marts group these (a few rows per user) instead of every play.
 
-    Incremental: a day's totals change only while plays of that day arrive, so the newest day in the
-    table and the days after it are rebuilt, whole: the replace key is the day (a late play at the
-    newest instant lands on that day).
+    Incremental (see rebuild_from): the rebuilt days are grouped again.
 -#}
 
-{%- set window_starts_at = incremental_window_start('active_on', 0) %}
+{%- set window_starts_at = rebuild_from('active_on') %}
 
 with
 
@@ -39,5 +36,5 @@ final as (
 )
 
 select * from final
--- time order: incremental windows then read and replace only the newest row groups
+-- time order: the next build's window then reads only the newest row groups
 order by active_on, user_id

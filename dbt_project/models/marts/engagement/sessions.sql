@@ -1,42 +1,14 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='session_started_at',
-    window_column='session_started_at',
-    on_schema_change='fail',
-) }}
-
 {#-
     One row per viewing session (see int_plays_sessionised for the idle-gap rule). A session is a
-    binge when it holds at least 3 plays of one title.
-
-    Incremental: every session starting at or after the oldest session that holds a play started at
-    or after the newest session start already in the table is rebuilt from all its plays, and the
-    rows replaced are those of the rebuilt start instants (unique_key session_started_at). A late
-    play at the newest instant can become the first play of a session that started then, which
-    changes that session's id; replacing by instant drops the old id with it.
+    binge when it holds at least 3 plays of one title. Rebuilt whole on every build: an aggregate of
+    viewing_events, like the other engagement marts (a late play can change a session's first play,
+    and with it the session's id, so its rows are not final by day).
 -#}
-
-{%- set window_starts_at = incremental_window_start('session_started_at', 0) %}
-{#- the oldest session the new plays touch, inlined as a literal like every window start (with no
-    new plays, the newest sessions are rebuilt as they are) -#}
-{%- set rebuilt_from = window_starts_at %}
-{%- if execute and is_incremental() %}
-    {%- set rebuilt_from = timestamp_literal_of(
-        'min(session_started_at)',
-        '(select session_started_at from ' ~ ref('viewing_events')
-        ~ ' where started_at >= ' ~ window_starts_at ~ ') as recent_plays'
-    ) or window_starts_at %}
-{%- endif %}
 
 with
 
--- every session starting at or after the oldest session the new plays touch
 plays as (
     select * from {{ ref('viewing_events') }}
-    where
-        started_at >= {{ rebuilt_from }}
-        and session_started_at >= {{ rebuilt_from }}
 ),
 
 per_title as (
@@ -92,5 +64,3 @@ final as (
 )
 
 select * from final
--- time order: incremental windows then read and replace only the newest row groups
-order by session_started_at, session_id

@@ -1,8 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='week_started_on',
-    window_column='week_started_on',
+    unique_key=['user_id', 'week_started_on'],
     on_schema_change='fail',
 ) }}
 
@@ -12,12 +11,13 @@
     this week, not the week before, not new), dormant (no play this week).
     The newest week is usually partial: is_week_complete is false there.
 
-    Incremental: a week's rows change only while that week is the newest (its plays arrive, the
-    window end moves within it), so the newest week in the table and the weeks after it are rebuilt,
-    whole, for every user; the week before them is read only for "active the week before".
+    Incremental (see rebuild_from): the weeks starting in the rebuilt days are rebuilt, whole, for
+    every user; the week before them is read only for "active the week before".
 -#}
 
-{%- set rebuilt_from = incremental_window_start('week_started_on', 0) %}
+{%- set rebuilt_from = rebuild_from('week_started_on') %}
+{%- set previous_week_starts_on = "cast(" ~ dbt.date_trunc('week', dbt.dateadd('day', -7, rebuilt_from))
+    ~ " as date)" %}
 
 with
 
@@ -29,7 +29,7 @@ user_days as (
         watched_seconds,
         cast({{ dbt.date_trunc('week', 'active_on') }} as date) as week_started_on
     from {{ ref('int_user_days') }}
-    where active_on >= {{ dbt.dateadd('day', -7, rebuilt_from) }}
+    where active_on >= {{ previous_week_starts_on }}
 ),
 
 observed as (
@@ -60,7 +60,7 @@ first_weeks as (
 grid_start as (
     select
         greatest(
-            min(first_week_started_on), cast({{ dbt.dateadd('day', -7, rebuilt_from) }} as date)
+            min(first_week_started_on), {{ previous_week_starts_on }}
         ) as week_started_on
     from first_weeks
 ),
@@ -141,5 +141,5 @@ final as (
 )
 
 select * from final
--- time order: incremental windows then read and replace only the newest row groups
+-- time order: the next build's window then reads only the newest row groups
 order by week_started_on, user_id

@@ -2,22 +2,15 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='event_id',
-    window_column='started_at',
     on_schema_change='fail',
 ) }}
 
 {#-
-    One row per play. Incremental: rows are final once their horizon H has elapsed. A build writes the
-    new plays (from the newest play in the table on) and, among the plays that started within H of
-    it, those whose label columns int_plays_labelled may have changed: the horizon elapsed with the
-    new data (censoring ends) or the next episode is one of the new plays. int_rebuild_window
-    records the window from H before the newest play before this model runs (for the data tests).
+    One row per play: the play, its session, its label and the engagement features the marts use.
+    Incremental (see rebuild_from): the plays of the rebuilt days are written again.
 -#}
 
--- depends_on: {{ ref('int_rebuild_window') }}
-
-{%- set new_from = incremental_window_start('started_at', 0) %}
-{%- set window_starts_at = dbt.dateadd('day', -1 * var('continuation_horizon_days'), new_from) %}
+{%- set window_starts_at = rebuild_from('started_at') %}
 
 with
 
@@ -26,21 +19,9 @@ sessionised as (
     where started_at >= {{ window_starts_at }}
 ),
 
-observed as (
-    select max(started_at) as window_ends_at
-    from {{ ref('int_plays_labelled') }}
-),
-
--- new plays, plays whose horizon has elapsed since, plays whose next episode is new (all on a full build)
 labelled as (
     select * from {{ ref('int_plays_labelled') }}
-    where
-        started_at >= {{ window_starts_at }}
-        and (
-            started_at >= {{ new_from }}
-            or horizon_ends_at <= (select observed.window_ends_at from observed)
-            or next_episode_started_at >= {{ new_from }}
-        )
+    where started_at >= {{ window_starts_at }}
 ),
 
 features as (
@@ -82,5 +63,5 @@ final as (
 )
 
 select * from final
--- time order: incremental windows then read and replace only the newest row groups
+-- time order: the next build's window then reads only the newest row groups
 order by started_at, event_id

@@ -2,7 +2,6 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='event_id',
-    window_column='started_at',
     on_schema_change='fail',
     post_hook=[
         "update {{ this }} set split = case when started_at < cutoff.validation_starts_at"
@@ -23,13 +22,10 @@
     validation play. The post-hook re-applies the cutoff to earlier rows after an incremental build
     (the cutoff moves as the log grows).
 
-    Incremental: a play enters once its label is resolved and uncensored; features never change, so
-    only plays starting after the newest play in the table are added.
+    Incremental (see rebuild_from): the uncensored plays of the rebuilt days are written again.
 -#}
 
--- depends_on: {{ ref('int_rebuild_window') }}
-
-{%- set window_starts_at = incremental_window_start('started_at', 0) %}
+{%- set window_starts_at = rebuild_from('started_at') %}
 
 with
 
@@ -93,5 +89,5 @@ final as (
 )
 
 select * from final
--- time order: incremental windows then read and replace only the newest row groups
+-- time order: the next build's window then reads only the newest row groups
 order by started_at, event_id

@@ -1,0 +1,25 @@
+{#-
+    The incremental contract, for every incremental model of the project (docs/DESIGN.md,
+    "Incremental builds"): a build rebuilds whole days, from the day of the newest row the model
+    already holds minus the label horizon H (`continuation_horizon_days`), to the end of the log.
+    Every row before that day is final: its labels resolved, its features and sessions settled, when
+    the previous build wrote it. Rows are replaced by the model's own grain (`unique_key`), and
+    since a rebuilt day is rebuilt whole and the log only grows, no row of it is left behind.
+
+    rebuild_from(column) returns that first day as a timestamp literal, looked up from the model's
+    own table before its query is compiled (a literal is pushed into the scans), or a date before any
+    data on a full build.
+-#}
+{% macro rebuild_from(column='started_at') -%}
+    {%- if execute and is_incremental() -%}
+        {%- set newest = run_query(
+            "select cast(max(" ~ column ~ ") as " ~ dbt.type_string() ~ ") from " ~ this
+        ).columns[0].values()[0] -%}
+        {%- if newest is not none -%}
+            {%- set first_day = modules.datetime.date.fromisoformat(newest[:10])
+                - modules.datetime.timedelta(days=var('continuation_horizon_days')) -%}
+            {{- return("cast('" ~ first_day.isoformat() ~ "' as " ~ dbt.type_timestamp() ~ ")") -}}
+        {%- endif -%}
+    {%- endif -%}
+    {{- return("cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")") -}}
+{%- endmacro %}
