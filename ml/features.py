@@ -1,4 +1,4 @@
-"""The one place that names the model's inputs: feature columns, label, split and keys.
+"""The one place that names the model's inputs: feature columns, label, split rule and keys.
 
 Everything else (training, the baselines, permutation importance, the bench, the synthetic test
 warehouse) imports these names; `docs/contracts.md` documents the same columns of
@@ -40,7 +40,12 @@ FEATURES: tuple[str, ...] = (
 )
 
 LABEL = "continued_next_episode"
-SPLIT = "split"
+#: The split by time, decided by the ML step when it reads the mart (`ml/data.py`), never stored in
+#: it: the cutoff is this quantile (discrete) of `SPLIT_TIME` over the mart's labelled rows; plays
+#: starting before it are train, the rest validation. Each run stores its cutoff in
+#: `ml.model_runs.split_cutoff_at`, so a play's split in a run never changes afterwards.
+SPLIT_TIME = "started_at"
+SPLIT_QUANTILE = 0.8
 TRAIN = "train"
 VALIDATION = "validation"
 #: Columns carried along with each row (never fed to a model).

@@ -40,9 +40,12 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def synthetic_features(
-    n_rows: int, seed: int = 0, *, leak: bool = False, validation_fraction: float = 0.2
+    n_rows: int, seed: int = 0, *, leak: bool = False
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Columns of a synthetic ml_features table (sorted by time) and the true P(continue)."""
+    """Columns of a synthetic ml_features table (sorted by time) and the true P(continue).
+
+    Like the real mart it has no split column: training splits it by time when it reads it.
+    """
     rng = np.random.default_rng(seed)
     n = n_rows
     days = 60
@@ -87,13 +90,11 @@ def synthetic_features(
     user_title_prior = (ep - 1).astype(float)
     if leak:  # the future leaks into a feature: a model can beat the Bayes ceiling
         user_title_prior = user_title_prior + 3.0 * label + rng.normal(0, 1.0, n)
-    split = np.where(np.arange(n) < int(round(n * (1 - validation_fraction))), "train", "validation")
     columns: dict[str, np.ndarray] = {
         "event_id": rng.permutation(n).astype(np.int64) + 1,
         "user_id": rng.integers(1, max(n // 50, 2), n).astype(np.int64),
         "anime_id": np.char.add("mal-", rng.integers(1, 500, n).astype(str)).astype(object),
         "started_at": started_at,
-        "split": split.astype(object),
         "continued_next_episode": label,
         "episode_number": ep,
         "episodes_total": totals,

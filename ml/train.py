@@ -3,8 +3,9 @@
     python ml/train.py [--warehouse PATH] [--model-out PATH]
     python ml/train.py --verify-model [--model-out PATH]
 
-Reads the feature mart read-only, trains HistGradientBoosting plus two baselines, evaluates on the
-time-based validation split, compares with the simulator's Bayes ceiling when `sim` exists, saves
+Reads the feature mart read-only and splits it by time (the cutoff, stored with the run, is the 80th
+percentile of started_at), trains HistGradientBoosting plus two baselines, evaluates on the
+validation plays, compares with the simulator's Bayes ceiling when `sim` exists, saves
 models/next_episode_model.pkl (+ .json) and writes the ml.* tables in one transaction.
 Input problems exit with status 2 and one line on stderr.
 """
@@ -175,11 +176,15 @@ def run(
 
     con = open_read_only(path)
     try:
-        train, val = load_splits(con)
+        splits = load_splits(con)
+        train, val, cutoff = splits.train, splits.validation, splits.split_cutoff_at
         truth = oracle.load_truth(con, val.event_id)
     finally:
         con.close()
-    _log(f"{train.n:,} train and {val.n:,} validation plays from {path}", quiet)
+    _log(
+        f"{train.n:,} train plays before {cutoff} and {val.n:,} validation plays from it, from {path}",
+        quiet,
+    )
     if truth is None:
         print(oracle.NO_TRUTH_MESSAGE, flush=True)
 
@@ -207,6 +212,7 @@ def run(
         "label": "continued_next_episode",
         "decision_threshold": DECISION_THRESHOLD,
         "warehouse": str(path),
+        "split_cutoff_at": cutoff.isoformat(sep=" "),
         "training_window": {"start": train_start, "end": train_end},
         "validation_window": {"start": val_start, "end": val_end},
         "row_counts": {"train": train.n, "validation": val.n, "oracle": gap["oracle_rows"]},
@@ -234,6 +240,7 @@ def run(
         "train_end_at": train.started_at.max(),
         "validation_start_at": val.started_at.min(),
         "validation_end_at": val.started_at.max(),
+        "split_cutoff_at": cutoff,
         "decision_threshold": DECISION_THRESHOLD,
         "gbm_n_iter": int(models["gbm"].n_iter_),
         "has_oracle": gap["has_oracle"],

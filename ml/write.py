@@ -52,6 +52,8 @@ TABLES: dict[str, dict[str, str]] = {
         "brier_gap_pct": "double",
         "sklearn_version": "varchar",
         "training_seconds": "double",
+        # last, so a model_runs table of an older layout gains it without losing its runs
+        "split_cutoff_at": "timestamp",
     },
     "model_metrics": {
         "run_id": "varchar",
@@ -147,10 +149,16 @@ def _existing_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[
 
 
 def _ensure_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Create the table; recreate it when an older run left a different column layout."""
+    """Create the table. An older layout that lacks only trailing columns gains them (its runs
+    keep null there); any other layout is recreated."""
     existing = _existing_columns(con, table)
     wanted = list(TABLES[table])
-    if existing and [c for c, _ in existing] != wanted:
+    names = [c for c, _ in existing]
+    if existing and names != wanted and names == wanted[: len(names)]:
+        for column in wanted[len(names) :]:
+            con.execute(f'alter table {SCHEMA}.{table} add column "{column}" {TABLES[table][column]}')
+        return
+    if existing and names != wanted:
         con.execute(f"drop table {SCHEMA}.{table}")
         existing = []
     if not existing:

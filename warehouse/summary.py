@@ -1,7 +1,8 @@
 """What the default run produced: ``python -m warehouse.summary [--warehouse PATH]``.
 
-Prints the rows of every mart and, when ``ml.model_runs`` exists, the headline metrics of the
-latest training run (validation split). Used at the end of ``make run``.
+Prints the rows of every mart and, when ``ml.model_runs`` exists, the latest training run's split
+(the cutoff it stored) and its headline metrics on the validation plays. Used at the end of
+``make run``.
 """
 
 from __future__ import annotations
@@ -57,20 +58,34 @@ def headline_metrics(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[
     cols = _columns(con, "ml", "model_metrics")
     if not {"run_id", "model", "metric", "value"} <= set(cols):
         return []
-    split_filter = ""
-    if "split" in cols:
-        split_filter = "and split = 'validation'"
     rows = con.execute(
-        f"""
+        """
         select model, metric, value
         from ml.model_metrics
         where cast(run_id as varchar) = ? and metric in (select unnest(?::varchar[]))
-        {split_filter}
         order by model, metric
         """,
         [run_id, list(HEADLINE_METRICS)],
     ).fetchall()
     return [(str(m), str(k), float(v)) for m, k, v in rows if v is not None]
+
+
+SPLIT_COLUMNS = ("split_cutoff_at", "train_rows", "validation_rows")
+
+
+def run_split(con: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
+    """The run's split as it decided it: its cutoff and row counts (None for older runs)."""
+    if not set(SPLIT_COLUMNS) <= set(_columns(con, "ml", "model_runs")):
+        return None
+    row = con.execute(
+        "select split_cutoff_at, train_rows, validation_rows from ml.model_runs "
+        "where cast(run_id as varchar) = ?",
+        [run_id],
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    cutoff, n_train, n_validation = row
+    return f"  split: {n_train:,} train plays before {cutoff}, {n_validation:,} validation plays from it"
 
 
 def render(con: duckdb.DuckDBPyConnection) -> str:
@@ -86,6 +101,9 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
         run_id = latest_run(con)
         metrics = headline_metrics(con, run_id) if run_id else []
         lines.append(f"model run {run_id}:" if run_id else "model runs: none recorded")
+        split = run_split(con, run_id) if run_id else None
+        if split is not None:
+            lines.append(split)
         by_model: dict[str, dict[str, float]] = {}
         for model, metric, value in metrics:
             by_model.setdefault(model, {})[metric] = value

@@ -91,7 +91,6 @@ select
     p.user_id,
     t.anime_id,
     p.started_at,
-    case when p.event_id < 2000 then 'train' else 'validation' end as split,
     (p.u < 0.35 + 0.5 * ((p.event_id % (t.episodes - 1) + 1) > 2)::int) as continued_next_episode,
     p.event_id % (t.episodes - 1) + 1 as episode_number,
     t.episodes as episodes_total,
@@ -353,7 +352,8 @@ select
     0.61 as baseline_episode_roc_auc, 0.66 as baseline_episode_brier,
     0.68 as baseline_logreg_roc_auc, 0.2 as baseline_logreg_brier, 0.78 as oracle_roc_auc,
     0.16 as oracle_brier, 0.78 - roc_auc as auc_gap, 0.011 as auc_gap_se,
-    4.2 as brier_gap_pct, '1.9.1' as sklearn_version, 3.5 as training_seconds
+    4.2 as brier_gap_pct, '1.9.1' as sklearn_version, 3.5 as training_seconds,
+    timestamp '2024-03-01' + to_minutes(2000 * 17) as split_cutoff_at
 from (values
     ('run-old', timestamp '2024-04-06 10:00', 0.71),
     ('run-new', timestamp '2024-04-07 10:00', 0.742)
@@ -426,15 +426,18 @@ select
     0.6 as baseline_episode_score,
     0.55 as baseline_logreg_score
 from marts.ml_features f
-where f.split = 'validation';
+where f.started_at >= (select split_cutoff_at from ml.model_runs where run_id = 'run-new');
 update ml.predictions set is_predicted_positive = score >= 0.5;
 
 create table marts.model_predictions as
 select
-    p.*, f.split, f.completion, f.series_fraction, f.session_position, f.user_prior_plays,
+    p.*,
+    case when p.started_at < r.split_cutoff_at then 'train' else 'validation' end as split,
+    f.completion, f.series_fraction, f.session_position, f.user_prior_plays,
     f.user_prior_continuation_rate, f.title_prior_continuation_rate, f.days_since_prev_play,
     f.hour_of_day, f.event_id is not null as has_features, p.is_predicted_positive = p.label as is_correct
 from ml.predictions p
+left join ml.model_runs r using (run_id)
 left join marts.ml_features f using (event_id);
 """
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -12,6 +12,7 @@ from ml.features import FEATURES
 from tests.dbt import fixture_data
 from tests.dbt.conftest import TABLE_KEYS, dbt
 from tests.tables import relation_differences, table_differences
+from warehouse import pipeline
 
 HORIZON = timedelta(days=14)
 
@@ -151,20 +152,89 @@ def test_a_play_arriving_late_at_the_newest_instant_is_built_incrementally(
         assert table_differences(db, refreshed, table)[:2] == (0, 0), table
 
 
-def test_split_is_by_time(engagement_warehouse: Path) -> None:
-    last_train, first_validation, n_train, n_validation = _query(
-        engagement_warehouse,
-        """
-        select
-            max(started_at) filter (where split = 'train'),
-            min(started_at) filter (where split = 'validation'),
-            count(*) filter (where split = 'train'),
-            count(*) filter (where split = 'validation')
-        from marts.ml_features
-        """,
-    )[0]
-    assert last_train < first_validation
-    assert 0.7 < n_train / (n_train + n_validation) < 0.9
+def _train_and_build_outputs(db: Path, model_out: Path) -> str:
+    """`python ml/train.py`, then the ml_outputs marts (as `make train` does); the new run's id."""
+    pipeline.train(db, model_out, "--quiet")
+    dbt(db, "build", "--select", "tag:ml_outputs")
+    [(run_id,)] = _query(db, "select run_id from ml.model_runs order by trained_at desc limit 1")
+    return run_id
+
+
+def _percentile_disc(values: list[datetime], fraction: float) -> datetime:
+    """SQL's percentile_disc written out: the first value whose cumulative share reaches `fraction`."""
+    ordered = sorted(values)
+    return next(v for i, v in enumerate(ordered) if (i + 1) / len(ordered) >= fraction)
+
+
+def test_the_runs_stored_cutoff_splits_by_time(engagement_warehouse: Path, tmp_path: Path) -> None:
+    """marts.ml_features has no split: the run splits it at the 80th percentile (discrete) of
+    started_at and stores that cutoff; model_predictions holds exactly the plays from the cutoff
+    on, each with the split its run decided."""
+    db = tmp_path / "trained.duckdb"
+    shutil.copy(engagement_warehouse, db)
+    run_id = _train_and_build_outputs(db, tmp_path / "model.pkl")
+    assert "split" not in [r[0] for r in _query(db, "describe marts.ml_features")]
+    [(cutoff, n_train, n_validation, last_train, first_validation)] = _query(
+        db,
+        "select split_cutoff_at, train_rows, validation_rows, train_end_at, validation_start_at"
+        " from ml.model_runs",
+    )
+    starts = [r[0] for r in _query(db, "select started_at from marts.ml_features")]
+    assert cutoff == _percentile_disc(starts, 0.8)
+    assert n_train == sum(s < cutoff for s in starts) and n_validation == len(starts) - n_train
+    assert last_train < cutoff == first_validation
+    assert 0.7 < n_train / len(starts) < 0.9
+    predictions = _query(
+        db, "select event_id, run_id, split, has_features, started_at from marts.model_predictions"
+    )
+    validation = {
+        r[0] for r in _query(db, "select event_id from marts.ml_features where started_at >= ?", [cutoff])
+    }
+    assert {r[0] for r in predictions} == validation and len(predictions) == n_validation
+    assert {r[1:4] for r in predictions} == {(run_id, "validation", True)}
+    assert min(r[4] for r in predictions) == cutoff
+
+
+def test_a_rebuild_never_changes_a_runs_split(tmp_path: Path) -> None:
+    """Train on the log a week before its end, append the week and build incrementally: the grown
+    mart's 80th percentile moves past plays the run validated (the old post-hook relabelled them
+    'train'), yet model_predictions keeps every row of that run, split included, and the run its
+    cutoff, until the ML step trains again and decides a new split."""
+    cut = fixture_data.window_end() - timedelta(days=7)
+    db = tmp_path / "growing.duckdb"
+    fixture_data.write_warehouse(db, until=cut)
+    dbt(db, "run")
+    first_run = _train_and_build_outputs(db, tmp_path / "model.pkl")
+    before = tmp_path / "before.duckdb"
+    shutil.copy(db, before)
+    [(first_cutoff, n_first)] = _query(db, "select split_cutoff_at, validation_rows from ml.model_runs")
+
+    assert fixture_data.append_events(db, since=cut) > 0
+    dbt(db, "run")
+    dbt(db, "build", "--select", "tag:ml_outputs")
+    starts = [r[0] for r in _query(db, "select started_at from marts.ml_features")]
+    grown_cutoff = _percentile_disc(starts, 0.8)
+    [(n_moved,)] = _query(
+        db, "select count(*) from marts.model_predictions where started_at < ?", [grown_cutoff]
+    )
+    assert grown_cutoff > first_cutoff and n_moved > 0
+    assert table_differences(before, db, "marts.model_predictions") == (0, 0, n_first)
+    assert _query(db, "select * from ml.model_runs") == _query(before, "select * from ml.model_runs")
+    assert _query(db, "select distinct run_id, split from marts.model_predictions") == [
+        (first_run, "validation")
+    ]
+
+    second_run = _train_and_build_outputs(db, tmp_path / "model.pkl")
+    [(second_cutoff, n_second)] = _query(
+        db, "select split_cutoff_at, validation_rows from ml.model_runs where run_id = ?", [second_run]
+    )
+    assert second_cutoff == grown_cutoff
+    assert _query(
+        db, "select run_id, split, count(*), min(started_at) from marts.model_predictions group by all"
+    ) == [(second_run, "validation", n_second, second_cutoff)]
+    assert _query(db, "select split_cutoff_at from ml.model_runs where run_id = ?", [first_run]) == [
+        (first_cutoff,)
+    ]
 
 
 # The leak test covers every feature the model uses (one list, in ml/features.py) and the

@@ -27,8 +27,22 @@ def _one_class(db: Path) -> None:
     _sql(db, "update marts.ml_features set continued_next_episode = true")
 
 
-def _empty_validation(db: Path) -> None:
-    _sql(db, "delete from marts.ml_features where split = 'validation'")
+def _no_rows(db: Path) -> None:
+    _sql(db, "delete from marts.ml_features")
+
+
+def _one_start_time(db: Path) -> None:
+    # too few distinct start times for a cutoff: no play starts before the 80th percentile
+    _sql(db, "update marts.ml_features set started_at = timestamp '2024-01-01 12:00:00'")
+
+
+def _cutoff_at_the_first_start(db: Path) -> None:
+    # 85% of the plays share the earliest start: the cutoff is that start, and no play precedes it
+    _sql(
+        db,
+        "update marts.ml_features set started_at = (select min(started_at) from marts.ml_features) "
+        "where event_id % 20 < 17",
+    )
 
 
 def _missing_column(db: Path) -> None:
@@ -38,7 +52,9 @@ def _missing_column(db: Path) -> None:
 CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "no feature mart": (_no_mart, "run `make build`"),
     "one class": (_one_class, "one class only"),
-    "empty split": (_empty_validation, "no labelled 'validation' rows"),
+    "empty mart": (_no_rows, "marts.ml_features has no labelled rows"),
+    "empty split": (_one_start_time, "no labelled 'train' rows: no play starts before the validation cutoff"),
+    "empty split, cutoff at the first start": (_cutoff_at_the_first_start, "no labelled 'train' rows"),
     "missing column": (_missing_column, "lacks contract column(s) completion"),
 }
 

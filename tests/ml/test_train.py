@@ -33,9 +33,17 @@ def assert_not_above_ceiling(headline: dict[str, Any], z: float = 3.0) -> None:
     )
 
 
+def percentile_disc(values: list[Any], fraction: float) -> Any:
+    """SQL's percentile_disc, written out: the smallest value whose cumulative share of the rows
+    (ties included) is at least `fraction`."""
+    ordered = sorted(values)
+    return next(v for i, v in enumerate(ordered) if (i + 1) / len(ordered) >= fraction)
+
+
 def test_model_reaches_the_oracle_and_beats_baselines(trained: dict[str, Any]) -> None:
     h = trained["headline"]
-    assert h["has_oracle"] and h["validation_rows"] == SYNTH_ROWS // 5
+    # the synthetic plays have distinct start times: validation is the top 20% and the cutoff play
+    assert h["has_oracle"] and h["validation_rows"] == SYNTH_ROWS // 5 + 1
     # 16k train rows: looser than the full-size target (AUC within 0.01, Brier within 2%)
     assert h["auc_gap"] < 0.02
     assert h["brier_gap_pct"] < 4.0
@@ -94,9 +102,85 @@ def test_tables_written(trained: dict[str, Any]) -> None:
         db,
         "select count(*) from ml.predictions as p inner join marts.ml_features as f "
         "on p.event_id = f.event_id where p.label != f.continued_next_episode "
-        "or p.episode_number != f.episode_number or f.split != 'validation'",
+        "or p.episode_number != f.episode_number or p.started_at != f.started_at",
     )[0]
     assert mismatch == 0
+
+
+def test_the_run_splits_by_time_and_stores_its_cutoff(trained: dict[str, Any]) -> None:
+    """The run decides the split when it reads the mart (which has no split column): the cutoff is
+    the 80th percentile (discrete) of started_at, stored in ml.model_runs and the model's metadata;
+    earlier plays trained the model, ml.predictions holds exactly the rest."""
+    db, h = trained["warehouse"], trained["headline"]
+    assert "split" not in [r[0] for r in query(db, "describe marts.ml_features")]
+    starts = [r[0] for r in query(db, "select started_at from marts.ml_features")]
+    expected_cutoff = percentile_disc(starts, 0.8)
+    [(cutoff, n_train, n_validation, train_end, validation_start)] = query(
+        db,
+        "select split_cutoff_at, train_rows, validation_rows, train_end_at, validation_start_at "
+        "from ml.model_runs",
+    )
+    assert cutoff == expected_cutoff
+    assert n_train == sum(s < cutoff for s in starts)
+    assert n_validation == sum(s >= cutoff for s in starts) == len(starts) - n_train == h["validation_rows"]
+    assert train_end < cutoff == validation_start
+    predicted = {r[0] for r in query(db, "select event_id from ml.predictions")}
+    validation = {
+        r[0] for r in query(db, f"select event_id from marts.ml_features where started_at >= '{cutoff}'")
+    }
+    assert predicted == validation and len(predicted) == n_validation
+    meta = json.loads(trained["model"].with_suffix(".json").read_text())
+    assert meta["split_cutoff_at"] == str(cutoff)
+
+
+def test_a_grown_mart_never_changes_an_earlier_runs_split(trained: dict[str, Any], tmp_path: Path) -> None:
+    """Later plays move the 80th percentile: the next run splits at its own cutoff, while the
+    earlier run's stored cutoff and counts stay as that run decided them."""
+    db = tmp_path / "grown.duckdb"
+    shutil.copyfile(trained["warehouse"], db)
+    [first_run] = query(db, "select * from ml.model_runs")
+    first_starts = [r[0] for r in query(db, "select started_at from marts.ml_features")]
+    con = duckdb.connect(str(db))
+    # half as many plays again, a day after the newest: copies of the earliest plays with new ids
+    con.execute(
+        "insert into marts.ml_features select * replace ("
+        "event_id + (select max(event_id) from marts.ml_features) as event_id, "
+        "started_at + (select max(started_at) - min(started_at) + interval 1 day "
+        "from marts.ml_features) as started_at) "
+        f"from marts.ml_features order by started_at limit {SYNTH_ROWS // 2}"
+    )
+    con.close()
+    second = run(db, tmp_path / "m.pkl", quiet=True)
+    starts = [r[0] for r in query(db, "select started_at from marts.ml_features")]
+    [(second_cutoff, second_train)] = query(
+        db, f"select split_cutoff_at, train_rows from ml.model_runs where run_id = '{second['run_id']}'"
+    )
+    columns = list(TABLES["model_runs"])
+    first_cutoff = first_run[columns.index("split_cutoff_at")]
+    first_validation = first_run[columns.index("validation_rows")]
+    assert second_cutoff == percentile_disc(starts, 0.8) > first_cutoff
+    assert second_train == sum(s < second_cutoff for s in starts)
+    # every play the first run validated is train data of the second run ...
+    assert sum(first_cutoff <= s < second_cutoff for s in first_starts) == first_validation
+    # ... and the first run's record of its split is untouched
+    assert query(db, f"select * from ml.model_runs where run_id = '{first_run[0]}'") == [first_run]
+
+
+def test_a_model_runs_table_of_the_older_layout_keeps_its_runs(
+    trained: dict[str, Any], tmp_path: Path
+) -> None:
+    """A warehouse trained before split_cutoff_at existed: the next run adds the column (null for
+    the old run) instead of dropping the table and its history."""
+    db = tmp_path / "older.duckdb"
+    shutil.copyfile(trained["warehouse"], db)
+    con = duckdb.connect(str(db))
+    con.execute("alter table ml.model_runs drop column split_cutoff_at")
+    con.close()
+    second = run(db, tmp_path / "m.pkl", quiet=True)
+    rows = query(db, "select run_id, split_cutoff_at is null from ml.model_runs order by trained_at")
+    assert rows == [(trained["headline"]["run_id"], True), (second["run_id"], False)]
+    columns = [r[0] for r in query(db, "describe ml.model_runs")]
+    assert columns == list(TABLES["model_runs"])
 
 
 def test_bucket_table_equals_recomputation_from_predictions(trained: dict[str, Any]) -> None:

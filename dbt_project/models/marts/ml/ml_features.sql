@@ -3,24 +3,15 @@
     incremental_strategy='delete+insert',
     unique_key='event_id',
     on_schema_change='fail',
-    post_hook=[
-        "update {{ this }} set split = case when started_at < cutoff.validation_starts_at"
-        ~ " then 'train' else 'validation' end"
-        ~ " from (select " ~ percentile_disc('started_at', 0.8) ~ " as validation_starts_at"
-        ~ " from {{ this }}) as cutoff"
-        ~ " where split <> case when started_at < cutoff.validation_starts_at"
-        ~ " then 'train' else 'validation' end",
-    ],
 ) }}
 
 {#-
     The training table of the next-episode model: one row per labelled, uncensored play (not a
     title's last episode), with the label and point-in-time features only (see int_play_features).
 
-    Split by time: cutoff = the 80th percentile (discrete) of started_at over these plays; plays
-    starting before it are 'train', the rest 'validation', so every train play starts before every
-    validation play. The post-hook re-applies the cutoff to earlier rows after an incremental build
-    (the cutoff moves as the log grows).
+    No split column: the ML step splits these plays by time when it trains (ml/data.py) and stores
+    the cutoff with its run (ml.model_runs.split_cutoff_at), so a build never moves a play from one
+    split to the other behind a run's back.
 
     Incremental (see rebuild_from): the uncensored plays of the rebuilt days are written again.
 -#}
@@ -28,12 +19,6 @@
 {%- set window_starts_at = rebuild_from('started_at') %}
 
 with
-
-split_cutoff as (
-    select {{ percentile_disc('started_at', 0.8) }} as validation_starts_at
-    from {{ ref('int_plays_labelled') }}
-    where continued_next_episode is not null
-),
 
 labels as (
     select * from {{ ref('int_plays_labelled') }}
@@ -51,12 +36,6 @@ final as (
         features.user_id,
         features.anime_id,
         features.started_at,
-        cast(
-            case
-                when features.started_at < split_cutoff.validation_starts_at then 'train'
-                else 'validation'
-            end as {{ dbt.type_string() }}
-        ) as split,
         labels.continued_next_episode,
         features.episode_number,
         features.episodes_total,
@@ -85,7 +64,6 @@ final as (
     from features
     inner join labels
         on features.event_id = labels.event_id
-    cross join split_cutoff
 )
 
 select * from final

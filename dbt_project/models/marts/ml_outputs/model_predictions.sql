@@ -1,14 +1,19 @@
 -- Validation plays of the latest training run: the model's score next to the play's features.
+-- A play's split is the one its run decided (the run's stored cutoff), whatever the feature mart
+-- holds now.
 with
 
 predictions as (
     {{ ml_source_or_empty('predictions') }}
 ),
 
+runs as (
+    {{ ml_source_or_empty('model_runs', ['run_id', 'split_cutoff_at']) }}
+),
+
 features as (
     select
         event_id,
-        split,
         completion,
         series_fraction,
         session_position,
@@ -34,7 +39,12 @@ final as (
         predictions.is_predicted_positive,
         predictions.baseline_episode_score,
         predictions.baseline_logreg_score,
-        features.split,
+        cast(
+            case
+                when predictions.started_at < runs.split_cutoff_at then 'train'
+                when predictions.started_at >= runs.split_cutoff_at then 'validation'
+            end as {{ dbt.type_string() }}
+        ) as split,
         features.completion,
         features.series_fraction,
         features.session_position,
@@ -46,6 +56,8 @@ final as (
         features.event_id is not null as has_features,
         predictions.is_predicted_positive = predictions.label as is_correct
     from predictions
+    left join runs
+        on predictions.run_id = runs.run_id
     left join features
         on predictions.event_id = features.event_id
 )
