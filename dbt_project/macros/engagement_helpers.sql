@@ -72,40 +72,6 @@
 {%- endmacro %}
 
 {#-
-    The running total of counts[index] over the named window `window` (counts: a list of
-    non-negative integer column expressions that share the window). DuckDB evaluates every windowed
-    aggregate on its own (about 0.5 s per 2M rows each on 2 cores), so there the counts are packed
-    into one HUGEINT, 31 bits each, summed once (identical window expressions are computed once)
-    and unpacked. At most four counts share a pack, and every running total must stay below 2**31
-    (2.1 billion): a larger one would carry silently into the next count. int_play_features sums
-    one user's or one title's plays within one build, far below that. Elsewhere each count is
-    summed on its own.
--#}
-{% macro running_count(counts, index, window) -%}
-    {{ return(adapter.dispatch('running_count', 'anime_warehouse')(counts, index, window)) }}
-{%- endmacro %}
-
-{% macro duckdb__running_count(counts, index, window) -%}
-    {%- if counts | length > 4 -%}
-        {{ exceptions.raise_compiler_error('running_count packs at most four counts') }}
-    {%- endif -%}
-    {%- set packed -%}
-        {%- for count in counts -%}
-            (cast({{ count }} as hugeint) << {{ 31 * (counts | length - 1 - loop.index0) }})
-            {%- if not loop.last %} | {% endif -%}
-        {%- endfor -%}
-    {%- endset -%}
-    cast(
-        ((sum({{ packed }}) over {{ window }}) >> {{ 31 * (counts | length - 1 - index) }}) & 2147483647
-        as bigint
-    )
-{%- endmacro %}
-
-{% macro default__running_count(counts, index, window) -%}
-    sum({{ counts[index] }}) over {{ window }}
-{%- endmacro %}
-
-{#-
     The newest non-null value of `expr` over the named window `window` (rows up to the current one).
     Engines spell "ignore nulls" differently: DuckDB (and BigQuery) inside the call, Spark as a flag
     of `last`, the SQL standard after the call.
@@ -127,52 +93,6 @@
 {%- endmacro %}
 
 {#-
-    Sum of `expr` over the rows of the partition whose `order_ts` is strictly earlier than the current
-    row's (ties excluded): the running sum including peers minus the peers' sum. Both windows share
-    one partition and ordering, so the engine sorts once.
--#}
-{% macro sum_strictly_before(expr, partition_by, order_ts='started_at') -%}
-    (
-        sum({{ expr }}) over (
-            partition by {{ partition_by }}
-            order by {{ order_ts }}
-            range between unbounded preceding and current row
-        )
-        - sum({{ expr }}) over (
-            partition by {{ partition_by }}
-            order by {{ order_ts }}
-            range between current row and current row
-        )
-    )
-{%- endmacro %}
-
-{#- A discrete percentile (an existing value) of `expr`, as an aggregate. -#}
-{% macro percentile_disc(expr, fraction) -%}
-    {{ return(adapter.dispatch('percentile_disc', 'anime_warehouse')(expr, fraction)) }}
-{%- endmacro %}
-
-{% macro duckdb__percentile_disc(expr, fraction) -%}
-    quantile_disc({{ expr }}, {{ fraction }})
-{%- endmacro %}
-
-{% macro default__percentile_disc(expr, fraction) -%}
-    percentile_disc({{ fraction }}) within group (order by {{ expr }})
-{%- endmacro %}
-
-{#- A continuous (interpolated) percentile of `expr`, as an aggregate. -#}
-{% macro percentile_cont(expr, fraction) -%}
-    {{ return(adapter.dispatch('percentile_cont', 'anime_warehouse')(expr, fraction)) }}
-{%- endmacro %}
-
-{% macro duckdb__percentile_cont(expr, fraction) -%}
-    quantile_cont({{ expr }}, {{ fraction }})
-{%- endmacro %}
-
-{% macro default__percentile_cont(expr, fraction) -%}
-    percentile_cont({{ fraction }}) within group (order by {{ expr }})
-{%- endmacro %}
-
-{#-
     A one-column relation `n` holding the integers 0..upper_bound, where upper_bound is a scalar SQL
     expression (e.g. a scalar subquery). Use as `from ({{ integer_series('(select ...)') }}) as s`.
 -#}
@@ -189,16 +109,6 @@
     select cast(generated_number - 1 as {{ dbt.type_int() }}) as n
     from ({{ dbt.generate_series(4097) }}) as generated
     where generated_number - 1 <= {{ upper_bound }}
-{%- endmacro %}
-
-{#- A string key from several columns (md5 of the values joined with '-'; nulls as '_null_'). -#}
-{% macro surrogate_key(columns) -%}
-    {%- set parts = [] -%}
-    {%- for column in columns -%}
-        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '_null_')") -%}
-        {%- if not loop.last -%}{%- do parts.append("'-'") -%}{%- endif -%}
-    {%- endfor -%}
-    {{ dbt.hash(dbt.concat(parts)) }}
 {%- endmacro %}
 
 {#- Whole days from `start_date` to `end_date` (dates or timestamps truncated to dates). -#}
