@@ -23,6 +23,9 @@ SELECTION = pipeline.ENGAGEMENT_SELECTION
 TABLE_KEYS = {
     "intermediate.int_plays_sessionised": ["event_id"],
     "intermediate.int_plays_labelled": ["event_id"],
+    "intermediate.int_play_firsts": ["event_id"],
+    "intermediate.int_user_history": ["user_id", "happened_at"],
+    "intermediate.int_title_history": ["anime_id", "happened_at"],
     "intermediate.int_play_features": ["event_id"],
     "intermediate.int_user_titles_aggregated": ["user_id", "anime_id"],
     "intermediate.int_user_days": ["user_id", "active_on"],
