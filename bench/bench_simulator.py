@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from simulator.titles import CATALOGUE_MARTS
 from warehouse import REPO_ROOT, warehouse_path
 
 DAYS = 60
@@ -90,7 +91,7 @@ def _catalogue_copy(source: Path, target: Path) -> None:
     try:
         con.execute(f"attach '{source}' as src (read_only)")
         con.execute("create schema marts")
-        for name in ("anime_master", "episodes"):
+        for name in CATALOGUE_MARTS:
             con.execute(f"create table marts.{name} as select * from src.marts.{name}")
         con.execute("detach src")
     finally:

@@ -35,7 +35,7 @@ from warehouse import warehouse_path
 from warehouse.publish import CURRENT_FILE, MANIFEST_FILE, snapshots_root
 
 # Which command produces each table (shown in empty states).
-_CATALOG_MARTS = {"marts.anime_master", "marts.anime_tags", "marts.episodes"}
+_CATALOG_MARTS = {"marts.anime_master", "marts.anime_tags", "marts.episodes", "marts.simulation_eligibility"}
 _ML_OUTPUT_MARTS = {"marts.model_scorecard", "marts.model_predictions"}
 
 

@@ -170,8 +170,9 @@ def compute(con: duckdb.DuckDBPyConnection) -> list[Figure]:
         with t as (
             select m.anime_id, m.popularity_members, count(v.anime_id) as plays
             from marts.anime_master as m
+            inner join marts.simulation_eligibility as s using (anime_id)
             left join raw.viewing_events as v using (anime_id)
-            where m.is_simulation_eligible group by 1, 2
+            where s.is_simulation_eligible group by 1, 2
         ),
         ranked as (
             select *, row_number() over (order by plays desc) as rp,

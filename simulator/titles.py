@@ -1,7 +1,7 @@
 """The catalogue as NumPy arrays, and title choice (popularity x taste x recency x type).
 
-Reads marts.anime_master / marts.episodes (only is_simulation_eligible titles), ordered by
-anime_id so title indices are stable for a given catalogue.
+Reads marts.anime_master / marts.episodes for the titles marts.simulation_eligibility marks
+eligible, ordered by anime_id so title indices are stable for a given catalogue.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from simulator import rng
 from simulator.config import Config
 from simulator.errors import SimulatorError
 
+# The catalogue marts the simulator reads (dbt build -s tag:catalog writes all three).
+CATALOGUE_MARTS = ("anime_master", "episodes", "simulation_eligibility")
 MISSING_MARTS = (
     "error: no catalogue marts in {path}: run `make catalog` "
     "(python -m ingest, then dbt build -s tag:catalog)"
@@ -56,11 +58,12 @@ class Catalogue:
 
 
 def has_catalogue(con: duckdb.DuckDBPyConnection) -> bool:
+    names = ", ".join(f"'{name}'" for name in CATALOGUE_MARTS)
     row = con.execute(
         "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name in ('anime_master', 'episodes')"
+        f"where table_schema = 'marts' and table_name in ({names})"
     ).fetchall()[0]
-    return bool(row and row[0] == 2)
+    return bool(row and row[0] == len(CATALOGUE_MARTS))
 
 
 def load_catalogue(
@@ -71,11 +74,12 @@ def load_catalogue(
         raise SimulatorError(MISSING_MARTS.format(path=path))
     master = con.execute(
         """
-        select anime_id, anime_type, episodes, duration_seconds, score_mean, tags,
-               popularity_members, season_year
-        from marts.anime_master
-        where is_simulation_eligible
-        order by anime_id
+        select m.anime_id, m.anime_type, m.episodes, m.duration_seconds, m.score_mean, m.tags,
+               m.popularity_members, m.season_year
+        from marts.anime_master as m
+        inner join marts.simulation_eligibility as s using (anime_id)
+        where s.is_simulation_eligible
+        order by m.anime_id
         """
     ).fetchnumpy()
     n = len(master["anime_id"])
@@ -93,7 +97,8 @@ def load_catalogue(
         select m.anime_id, e.episode_number, e.duration_seconds
         from marts.episodes as e
         inner join marts.anime_master as m using (anime_id)
-        where m.is_simulation_eligible and e.duration_seconds > 0
+        inner join marts.simulation_eligibility as s using (anime_id)
+        where s.is_simulation_eligible and e.duration_seconds > 0
             and e.episode_number between 1 and m.episodes
         """
     ).fetchnumpy()

@@ -7,13 +7,14 @@ import streamlit as st
 from dashboard import charts, data, ui
 
 MASTER = "marts.anime_master"
+ELIGIBILITY = "marts.simulation_eligibility"
 TAGS = "marts.anime_tags"
 REJECTS = "raw.anime_catalog_rejects"
 
 KPI_SQL = """
 select
     count(*) as titles,
-    count(*) filter (where is_simulation_eligible) as eligible,
+    (select count(*) from marts.simulation_eligibility where is_simulation_eligible) as eligible,
     avg(case when duration_seconds is null then 1.0 else 0.0 end) as missing_duration,
     avg(case when score_mean is null then 1.0 else 0.0 end) as missing_score
 from marts.anime_master
@@ -134,7 +135,7 @@ select
     case when is_simulation_eligible then 'used by the simulation'
          else coalesce(simulation_exclusion_reason, 'excluded') end as reason,
     count(*) as titles
-from marts.anime_master
+from marts.simulation_eligibility
 group by 1
 order by (reason = 'used by the simulation') desc, titles desc
 """
@@ -143,24 +144,25 @@ TYPES_SQL = "select distinct coalesce(anime_type, 'UNKNOWN') as t from marts.ani
 
 SEARCH_SQL = """
 select
-    anime_id, title, anime_type, episodes, status, season_year, score_mean,
-    popularity_members, is_simulation_eligible, simulation_exclusion_reason
-from marts.anime_master
-where title ilike ? escape '\\'
-  and (? = 'All types' or coalesce(anime_type, 'UNKNOWN') = ?)
-order by popularity_members desc nulls last, title
+    m.anime_id, m.title, m.anime_type, m.episodes, m.status, m.season_year, m.score_mean,
+    m.popularity_members, s.is_simulation_eligible, s.simulation_exclusion_reason
+from marts.anime_master as m
+left join marts.simulation_eligibility as s on s.anime_id = m.anime_id
+where m.title ilike ? escape '\\'
+  and (? = 'All types' or coalesce(m.anime_type, 'UNKNOWN') = ?)
+order by m.popularity_members desc nulls last, m.title
 limit 100
 """
 
 
 def kpi_row() -> None:
-    k = data.query(KPI_SQL, tables=[MASTER]).iloc[0]
+    k = data.query(KPI_SQL, tables=[MASTER, ELIGIBILITY]).iloc[0]
     n_tags = data.scalar(N_TAGS_SQL, tables=[TAGS])
     n_rejects = data.scalar(N_REJECTS_SQL, tables=[REJECTS]) if data.current_snapshot().has(REJECTS) else None
     ui.kpis(
         [
             ("Titles", ui.fmt_int(k["titles"]), "accepted catalogue entries (marts.anime_master)"),
-            ("Used by the simulation", ui.fmt_int(k["eligible"]), "is_simulation_eligible"),
+            ("Used by the simulation", ui.fmt_int(k["eligible"]), "marts.simulation_eligibility"),
             ("Distinct tags", ui.fmt_int(n_tags), None),
             ("Rejected at ingest", ui.fmt_int(n_rejects), "raw.anime_catalog_rejects"),
             ("Missing duration", ui.fmt_pct(k["missing_duration"]), None),
@@ -277,7 +279,7 @@ def quality() -> None:
 
 def simulation() -> None:
     st.subheader("Titles the simulation uses")
-    df = data.query(SIMULATION_SQL, tables=[MASTER])
+    df = data.query(SIMULATION_SQL, tables=[ELIGIBILITY])
     charts.show(
         charts.bar(
             df,
@@ -300,7 +302,7 @@ def search() -> None:
         types = ["All types", *data.query(TYPES_SQL, tables=[MASTER])["t"].tolist()]
         anime_type = st.selectbox("Type", types, key="catalogue_type")
     anime_type = anime_type or "All types"
-    df = data.query(SEARCH_SQL, [ui.like_pattern(text), anime_type, anime_type], tables=[MASTER])
+    df = data.query(SEARCH_SQL, [ui.like_pattern(text), anime_type, anime_type], tables=[MASTER, ELIGIBILITY])
     st.caption(f"{len(df):,} titles shown (at most 100, most popular first).")
     st.dataframe(
         df,

@@ -10,7 +10,7 @@ CATALOG_SQL = r"""
 create schema if not exists raw;
 create schema if not exists marts;
 
-create table marts.anime_master as
+create temp table catalogue as
 with base as (
     select
         i,
@@ -45,6 +45,12 @@ select
     end as simulation_exclusion_reason
 from base;
 
+create table marts.anime_master as
+select * exclude (is_simulation_eligible, simulation_exclusion_reason) from catalogue;
+
+create table marts.simulation_eligibility as
+select anime_id, is_simulation_eligible, simulation_exclusion_reason from catalogue;
+
 create table marts.anime_tags as
 select anime_id, unnest(tags) as tag from marts.anime_master;
 
@@ -74,6 +80,7 @@ create table marts.ml_features as
 with titles as (
     select anime_id, episodes, row_number() over (order by anime_id) - 1 as k
     from marts.anime_master
+    inner join marts.simulation_eligibility using (anime_id)
     where is_simulation_eligible and episodes >= 2
 ),
 n as (select count(*) as n from titles),
@@ -125,6 +132,7 @@ create temp table plays as
 with titles as (
     select anime_id, episodes, row_number() over (order by anime_id) - 1 as k
     from marts.anime_master
+    inner join marts.simulation_eligibility using (anime_id)
     where is_simulation_eligible and episodes >= 2
 ),
 user_titles as (

@@ -21,7 +21,7 @@ def test_catalogue_page_kpis_and_charts(warehouse_file, wh_sql):
     m = metrics(at)
     assert m["Titles"] == fmt_int(wh_sql.one("select count(*) from marts.anime_master"))
     assert m["Used by the simulation"] == fmt_int(
-        wh_sql.one("select count(*) from marts.anime_master where is_simulation_eligible")
+        wh_sql.one("select count(*) from marts.simulation_eligibility where is_simulation_eligible")
     )
     assert m["Distinct tags"] == fmt_int(wh_sql.one("select count(distinct tag) from marts.anime_tags"))
     assert m["Rejected at ingest"] == fmt_int(wh_sql.one("select count(*) from raw.anime_catalog_rejects"))

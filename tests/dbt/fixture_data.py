@@ -96,16 +96,14 @@ def _catalogue(con: duckdb.DuckDBPyConnection) -> None:
             anime_id varchar, title varchar, anime_type varchar, episodes integer, status varchar,
             season varchar, season_year integer, duration_seconds integer, score_mean double,
             score_median double, tags varchar[], n_tags integer, n_sources integer,
-            n_synonyms integer, mal_id integer, popularity_members bigint, mal_rating double,
-            is_simulation_eligible boolean, simulation_exclusion_reason varchar
+            n_synonyms integer, mal_id integer, popularity_members bigint, mal_rating double
         )
         """
     )
     for i, t in enumerate(TITLES):
         con.execute(
             "insert into marts.anime_master values "
-            "(?, ?, 'TV', ?, 'FINISHED', 'SPRING', 2020, ?, ?, ?, ['action'], 1, 1, 0, ?, ?, ?,"
-            " true, null)",
+            "(?, ?, 'TV', ?, 'FINISHED', 'SPRING', 2020, ?, ?, ?, ['action'], 1, 1, 0, ?, ?, ?)",
             [
                 t.anime_id,
                 f"Title {i}",

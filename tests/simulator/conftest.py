@@ -1,8 +1,9 @@
 """Simulator fixtures: small DuckDB warehouses with hand-made catalogue marts (no dbt needed).
 
 `tiny_warehouse`: a few dozen titles, for fast property tests.
-`sample_warehouse`: the embedded sample catalogue turned into marts.anime_master/episodes in plain
-Python (same columns and eligibility rule as the dbt marts), for calibration bands.
+`sample_warehouse`: the embedded sample catalogue turned into marts.anime_master/episodes/
+simulation_eligibility in plain Python (same columns and eligibility rule as the dbt marts), for
+calibration bands.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ MASTER_DDL = """
     create or replace table marts.anime_master (
         anime_id varchar, title varchar, anime_type varchar, episodes integer,
         duration_seconds integer, score_mean double, tags varchar[],
-        popularity_members bigint, season_year integer, is_simulation_eligible boolean
+        popularity_members bigint, season_year integer
+    );
+    create or replace table marts.simulation_eligibility (
+        anime_id varchar, is_simulation_eligible boolean, simulation_exclusion_reason varchar
     );
     create or replace table marts.episodes (
         anime_id varchar, episode_number integer, duration_seconds integer,
@@ -44,13 +48,16 @@ def _write_catalogue(path: Path, master: pd.DataFrame) -> None:
     try:
         con.execute(MASTER_DDL)
         con.register("m", master)
-        con.execute("insert into marts.anime_master by name select * from m")
+        con.execute("insert into marts.anime_master by name select * exclude (is_simulation_eligible) from m")
+        con.execute(
+            "insert into marts.simulation_eligibility by name select anime_id, is_simulation_eligible from m"
+        )
         con.execute(
             """
             insert into marts.episodes
             select anime_id, e.n, duration_seconds, e.n = 1, e.n = episodes
             from marts.anime_master, range(1, episodes + 1) as e(n)
-            where is_simulation_eligible
+            where anime_id in (select anime_id from marts.simulation_eligibility where is_simulation_eligible)
             """
         )
     finally:
