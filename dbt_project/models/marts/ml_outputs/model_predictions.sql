@@ -4,11 +4,14 @@
 with
 
 predictions as (
-    {{ ml_source_or_empty('predictions') }}
+    select * from {{ ref('stg_ml__predictions') }}
 ),
 
 runs as (
-    {{ ml_source_or_empty('model_runs', ['run_id', 'split_cutoff_at']) }}
+    select
+        run_id,
+        split_cutoff_at
+    from {{ ref('stg_ml__model_runs') }}
 ),
 
 features as (

@@ -2,13 +2,15 @@
 with
 
 runs as (
-    {{ ml_source_or_empty('model_runs', [
-        'run_id', 'trained_at', 'train_rows', 'validation_rows', 'decision_threshold', 'has_oracle',
-    ]) }}
+    select
+        run_id,
+        trained_at,
+        decision_threshold
+    from {{ ref('stg_ml__model_runs') }}
 ),
 
 metrics as (
-    {{ ml_source_or_empty('model_metrics') }}
+    select * from {{ ref('stg_ml__model_metrics') }}
 ),
 
 pivoted as (
