@@ -64,3 +64,36 @@
 {% macro spark__episode_numbers(n_column) -%}
     explode(sequence(1, {{ n_column }}))
 {%- endmacro %}
+
+{#- The type of a list of strings. -#}
+{% macro type_string_list() -%}
+    {{ return(adapter.dispatch('type_string_list', 'anime_warehouse')()) }}
+{%- endmacro %}
+
+{% macro duckdb__type_string_list() -%}
+    varchar[]
+{%- endmacro %}
+
+{% macro default__type_string_list() -%}
+    array<string>
+{%- endmacro %}
+
+{#-
+    A list-of-strings literal from a list of Python strings, typed (an empty list too), e.g. in a
+    unit-test fixture: `{{ string_list(['drama']) }} as tags`.
+-#}
+{% macro string_list(values) -%}
+    {%- set quoted = [] -%}
+    {%- for value in values -%}
+        {%- do quoted.append(dbt.string_literal(dbt.escape_single_quotes(value))) -%}
+    {%- endfor -%}
+    {{ return(adapter.dispatch('string_list', 'anime_warehouse')(quoted)) }}
+{%- endmacro %}
+
+{% macro duckdb__string_list(quoted) -%}
+    cast([{{ quoted | join(', ') }}] as {{ type_string_list() }})
+{%- endmacro %}
+
+{% macro default__string_list(quoted) -%}
+    cast(array({{ quoted | join(', ') }}) as {{ type_string_list() }})
+{%- endmacro %}

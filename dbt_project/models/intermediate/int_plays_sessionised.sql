@@ -113,11 +113,16 @@ ordered as (
         lag(started_at) over by_user as prev_started_at,
         lag(ended_at) over by_user as prev_ended_at,
         row_number() over by_user as user_play_number,
-        sum(coalesce(watched_seconds, 0)) over (
-            by_user rows between unbounded preceding and current row
-        ) as user_watched_seconds
+        sum(coalesce(watched_seconds, 0)) over by_user_so_far as user_watched_seconds
     from timeline
-    window by_user as (partition by user_id order by started_at, event_id)
+    window
+        by_user as (partition by user_id order by started_at, event_id),
+        -- the same order with an explicit frame (not every engine lets a frame extend a named window)
+        by_user_so_far as (
+            partition by user_id
+            order by started_at, event_id
+            rows between unbounded preceding and current row
+        )
 ),
 
 flagged as (

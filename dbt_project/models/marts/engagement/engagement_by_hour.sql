@@ -48,7 +48,7 @@ final as (
         cast(grid.day_of_week as {{ dbt.type_int() }}) as day_of_week,
         cast(coalesce(aggregated.n_plays, 0) as {{ dbt.type_bigint() }}) as n_plays,
         cast(coalesce(aggregated.n_users, 0) as {{ dbt.type_bigint() }}) as n_users,
-        cast(coalesce(aggregated.watched_seconds, 0) / 60.0 as {{ type_double() }}) as watched_minutes,
+        cast(coalesce(aggregated.watched_seconds, 0) as {{ type_double() }}) / 60.0 as watched_minutes,
         cast(
             coalesce(aggregated.n_plays, 0) / cast(totals.n_plays as {{ type_double() }})
             as {{ type_double() }}

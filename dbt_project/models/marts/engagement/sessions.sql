@@ -51,7 +51,7 @@ final as (
         cast(aggregated.n_plays as {{ dbt.type_int() }}) as n_plays,
         cast(aggregated.n_titles as {{ dbt.type_int() }}) as n_titles,
         cast(title_streaks.max_plays_of_one_title as {{ dbt.type_int() }}) as max_plays_of_one_title,
-        cast(aggregated.watched_seconds / 60.0 as {{ type_double() }}) as watched_minutes,
+        cast(aggregated.watched_seconds as {{ type_double() }}) / 60.0 as watched_minutes,
         cast(
             {{ seconds_between('aggregated.session_started_at', 'aggregated.session_ended_at') }} / 60.0
             as {{ type_double() }}

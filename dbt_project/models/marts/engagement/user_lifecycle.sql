@@ -132,7 +132,7 @@ final as (
         ) as lifecycle_status,
         with_previous.is_active,
         cast(with_previous.n_plays as {{ dbt.type_bigint() }}) as n_plays,
-        cast(with_previous.watched_seconds / 60.0 as {{ type_double() }}) as watched_minutes,
+        cast(with_previous.watched_seconds as {{ type_double() }}) / 60.0 as watched_minutes,
         {{ dbt.dateadd('day', 7, 'with_previous.week_started_on') }} <= observed.window_ends_at
             as is_week_complete
     from with_previous

@@ -27,7 +27,7 @@ renamed as (
             ~ ", 'myanimelist[.]net/anime/([0-9]+)', 1)",
             api.Column.translate_type("integer"),
         ) }} as mal_id,
-        md5(cast(entry_json as varchar)) as entry_hash
+        md5(cast(entry_json as {{ dbt.type_string() }})) as entry_hash
     from source
 ),
 
