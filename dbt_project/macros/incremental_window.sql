@@ -1,7 +1,9 @@
 {#-
     The incremental contract, for every incremental model of the project (docs/DESIGN.md,
     "Incremental builds"): a build rebuilds whole days, from the day of the newest row the model
-    already holds minus the label horizon H (`continuation_horizon_days`), to the end of the log.
+    already holds minus the label horizon H (`continuation_horizon_days`), to the end of the log
+    (the strategy, delete+insert, is set for every model in dbt_project.yml; each model names its
+    grain in `unique_key`).
     Every row before that day is final: its labels resolved, its features and sessions settled, when
     the previous build wrote it. Rows are replaced by the model's own grain (`unique_key`), and
     since a rebuilt day is rebuilt whole and the log only grows, no row of it is left behind.

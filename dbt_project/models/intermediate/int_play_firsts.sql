@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='event_id',
-    on_schema_change='fail',
-) }}
+{{ config(materialized='incremental', unique_key='event_id') }}
 
 {#-
     Each play's place in its user's history of the title: how many plays of the title the user

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='event_id',
-    on_schema_change='fail',
-) }}
+{{ config(materialized='incremental', unique_key='event_id') }}
 
 {#-
     Continuation labels with censoring, horizon H = `continuation_horizon_days` (14 days):

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='event_id',
-    on_schema_change='fail',
-) }}
+{{ config(materialized='incremental', unique_key='event_id') }}
 
 {#-
     Sessionisation: a user's plays belong to one session until the idle gap between the end of a play

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['anime_id', 'happened_at'],
-    on_schema_change='fail',
-) }}
+{{ config(materialized='incremental', unique_key=['anime_id', 'happened_at']) }}
 
 {#-
     The title's history: one row per title and instant at which one of its plays started or one of

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['user_id', 'active_on'],
-    on_schema_change='fail',
-) }}
+{{ config(materialized='incremental', unique_key=['user_id', 'active_on']) }}
 
 {#-
     One row per user and day with a play: the day's plays and watched seconds. The cohort and

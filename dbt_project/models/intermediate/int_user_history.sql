@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['user_id', 'happened_at'],
-    on_schema_change='fail',
-) }}
+{{ config(materialized='incremental', unique_key=['user_id', 'happened_at']) }}
 
 {#-
     The user's history: one row per user and instant at which one of their plays started or one of

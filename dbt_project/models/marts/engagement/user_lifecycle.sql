@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['user_id', 'week_started_on'],
-    on_schema_change='fail',
-) }}
+{{ config(materialized='incremental', unique_key=['user_id', 'week_started_on']) }}
 
 {#-
     Weekly lifecycle per user, from the ISO week of their first play to the newest week of the log:

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='event_id',
-    on_schema_change='fail',
-) }}
+{{ config(materialized='incremental', unique_key='event_id') }}
 
 {#-
     One row per play: the play, its session, its label and the engagement features the marts use.

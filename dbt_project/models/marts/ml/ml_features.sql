@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='event_id',
-    on_schema_change='fail',
-) }}
+{{ config(materialized='incremental', unique_key='event_id') }}
 
 {#-
     The training table of the next-episode model: one row per labelled, uncensored play (not a
