@@ -16,6 +16,11 @@
     double precision
 {%- endmacro %}
 
+{#- Spark parses `double`, not `double precision`. -#}
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}
+
 {#- Seconds from `start_ts` to `end_ts` as a double (fractional seconds kept). -#}
 {% macro seconds_between(start_ts, end_ts) -%}
     {{ return(adapter.dispatch('seconds_between', 'anime_warehouse')(start_ts, end_ts)) }}
