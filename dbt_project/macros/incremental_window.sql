@@ -25,3 +25,21 @@
     {%- endif -%}
     {{- return("cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")") -}}
 {%- endmacro %}
+
+{#-
+    The table's day partitions, for the config of an incremental model:
+    `config(..., partition_by=day_partition('started_on'))`. On Spark, where Parquet tables are
+    replaced a partition at a time (insert_overwrite), a rebuilt day is one partition; engines that
+    replace rows by unique_key (DuckDB: delete+insert) need none.
+-#}
+{% macro day_partition(column) -%}
+    {{ return(adapter.dispatch('day_partition', 'anime_warehouse')(column)) }}
+{%- endmacro %}
+
+{% macro default__day_partition(column) -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro spark__day_partition(column) -%}
+    {{ return([column]) }}
+{%- endmacro %}

@@ -120,7 +120,9 @@ final as (
         cast(prior_{{ name }} as {{ type }}) as prior_{{ name }},
         {%- endfor %}
         cast(resolved_labels as {{ dbt.type_bigint() }}) as resolved_labels,
-        cast(continued_labels as {{ dbt.type_bigint() }}) as continued_labels
+        cast(continued_labels as {{ dbt.type_bigint() }}) as continued_labels,
+        -- the day partition a Spark build overwrites (incremental contract)
+        cast(happened_at as date) as happened_on
     from running
     where happened_at >= {{ window_starts_at }}
 )

@@ -1,4 +1,8 @@
-{{ config(materialized='incremental', unique_key='event_id') }}
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    partition_by=day_partition('started_on'),
+) }}
 
 {#-
     Point-in-time features of every play, as known at the end of that play. Each feature is read
@@ -49,7 +53,7 @@ trailing_activity as (
         event_id,
         (count(*) over ({{ trailing_days_window('user_id', 'started_at', 7) }})) - 1 as trailing_7d_plays
     from {{ ref('int_plays_sessionised') }}
-    where started_at >= {{ dbt.dateadd('day', -7, window_starts_at) }}
+    where started_at >= {{ timestamp_add('day', -7, window_starts_at) }}
 ),
 
 final as (
@@ -111,7 +115,9 @@ final as (
             when trailing_activity.trailing_7d_plays < 5 then 'light'
             when trailing_activity.trailing_7d_plays < 15 then 'regular'
             else 'heavy'
-        end as engagement_tier
+        end as engagement_tier,
+        -- the day partition a Spark build overwrites (incremental contract)
+        cast(plays.started_at as date) as started_on
     from plays
     inner join firsts
         on plays.event_id = firsts.event_id

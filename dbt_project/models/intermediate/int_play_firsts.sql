@@ -1,4 +1,8 @@
-{{ config(materialized='incremental', unique_key='event_id') }}
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    partition_by=day_partition('started_on'),
+) }}
 
 {#-
     Each play's place in its user's history of the title: how many plays of the title the user
@@ -67,7 +71,9 @@ final as (
         started_at,
         cast(user_title_prior_plays as {{ dbt.type_bigint() }}) as user_title_prior_plays,
         is_first_title_play,
-        is_first_episode_play
+        is_first_episode_play,
+        -- the day partition a Spark build overwrites (incremental contract)
+        cast(started_at as date) as started_on
     from ranked
     where started_at >= {{ window_starts_at }}
 )

@@ -47,7 +47,7 @@ final as (
         anime_id,
         episode_number,
         started_at,
-        {{ dbt.dateadd('second', 'watched_seconds', 'started_at') }} as ended_at,
+        {{ timestamp_add('second', 'watched_seconds', 'started_at') }} as ended_at,
         watched_seconds,
         episode_duration_seconds,
         cast(

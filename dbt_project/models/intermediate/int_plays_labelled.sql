@@ -1,4 +1,8 @@
-{{ config(materialized='incremental', unique_key='event_id') }}
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    partition_by=day_partition('started_on'),
+) }}
 
 {#-
     Continuation labels with censoring, horizon H = `continuation_horizon_days` (14 days):
@@ -32,7 +36,7 @@ plays as (
         episode_number,
         started_at,
         is_last_episode,
-        {{ dbt.dateadd('day', horizon_days, 'started_at') }} as horizon_ends_at
+        {{ timestamp_add('day', horizon_days, 'started_at') }} as horizon_ends_at
     from {{ ref('int_plays_enriched') }}
     where started_at >= {{ window_starts_at }}
 ),
@@ -71,7 +75,9 @@ final as (
         case
             when plays.is_last_episode or plays.horizon_ends_at > observed.window_ends_at then null
             else next_episode.next_episode_started_at is not null
-        end as continued_next_episode
+        end as continued_next_episode,
+        -- the day partition a Spark build overwrites (incremental contract)
+        cast(plays.started_at as date) as started_on
     from plays
     cross join observed
     left join next_episode

@@ -1,4 +1,8 @@
-{{ config(materialized='incremental', unique_key='event_id') }}
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    partition_by=day_partition('started_on'),
+) }}
 
 {#-
     Sessionisation: a user's plays belong to one session until the idle gap between the end of a play
@@ -202,7 +206,9 @@ final as (
         sessioned.session_id,
         sessioned.session_started_at,
         sessioned.session_position,
-        sessioned.session_watched_seconds
+        sessioned.session_watched_seconds,
+        -- the day partition a Spark build overwrites (incremental contract)
+        cast(plays.started_at as date) as started_on
     from plays
     inner join sessioned
         on plays.event_id = sessioned.event_id

@@ -1,4 +1,8 @@
-{{ config(materialized='incremental', unique_key=['anime_id', 'happened_at']) }}
+{{ config(
+    materialized='incremental',
+    unique_key=['anime_id', 'happened_at'],
+    partition_by=day_partition('happened_on'),
+) }}
 
 {#-
     The title's history: one row per title and instant at which one of its plays started or one of

@@ -1,4 +1,8 @@
-{{ config(materialized='incremental', unique_key=['user_id', 'active_on']) }}
+{{ config(
+    materialized='incremental',
+    unique_key=['user_id', 'active_on'],
+    partition_by=day_partition('active_on'),
+) }}
 
 {#-
     One row per user and day with a play: the day's plays and watched seconds. The cohort and

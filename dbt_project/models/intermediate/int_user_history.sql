@@ -1,4 +1,8 @@
-{{ config(materialized='incremental', unique_key=['user_id', 'happened_at']) }}
+{{ config(
+    materialized='incremental',
+    unique_key=['user_id', 'happened_at'],
+    partition_by=day_partition('happened_on'),
+) }}
 
 {#-
     The user's history: one row per user and instant at which one of their plays started or one of

@@ -37,10 +37,10 @@ final as (
         aggregated.episodes_total,
         aggregated.has_played_last_episode = 1 as has_completed_series,
         -- still watching: the newest play's horizon runs past the window end, so a stop is not yet known
-        {{ dbt.dateadd('day', horizon_days, 'aggregated.last_played_at') }} > observed.window_ends_at
+        {{ timestamp_add('day', horizon_days, 'aggregated.last_played_at') }} > observed.window_ends_at
             as is_active_at_window_end,
         aggregated.has_played_last_episode = 0
-        and {{ dbt.dateadd('day', horizon_days, 'aggregated.last_played_at') }} <= observed.window_ends_at
+        and {{ timestamp_add('day', horizon_days, 'aggregated.last_played_at') }} <= observed.window_ends_at
             as has_dropped
     from aggregated
     cross join observed

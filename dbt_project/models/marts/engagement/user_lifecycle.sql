@@ -1,4 +1,8 @@
-{{ config(materialized='incremental', unique_key=['user_id', 'week_started_on']) }}
+{{ config(
+    materialized='incremental',
+    unique_key=['user_id', 'week_started_on'],
+    partition_by=day_partition('week_started_on'),
+) }}
 
 {#-
     Weekly lifecycle per user, from the ISO week of their first play to the newest week of the log:

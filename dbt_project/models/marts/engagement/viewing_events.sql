@@ -1,4 +1,8 @@
-{{ config(materialized='incremental', unique_key='event_id') }}
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    partition_by=day_partition('started_on'),
+) }}
 
 {#-
     One row per play: the play, its session, its label and the engagement features the marts use.
@@ -49,7 +53,9 @@ final as (
         labelled.continued_next_episode,
         features.is_first_episode_play,
         features.trailing_7d_plays,
-        features.engagement_tier
+        features.engagement_tier,
+        -- the day partition a Spark build overwrites (incremental contract)
+        sessionised.started_on
     from sessionised
     inner join labelled
         on sessionised.event_id = labelled.event_id

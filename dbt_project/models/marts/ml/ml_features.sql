@@ -1,4 +1,8 @@
-{{ config(materialized='incremental', unique_key='event_id') }}
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    partition_by=day_partition('started_on'),
+) }}
 
 {#-
     The training table of the next-episode model: one row per labelled, uncensored play (not a
@@ -55,7 +59,9 @@ final as (
         features.session_minutes_so_far,
         features.hour_of_day,
         features.day_of_week,
-        features.minutes_since_prev_play
+        features.minutes_since_prev_play,
+        -- the day partition a Spark build overwrites (incremental contract)
+        features.started_on
     from features
     inner join labels
         on features.event_id = labels.event_id
