@@ -14,6 +14,8 @@ import duckdb
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "anime.duckdb"
 ENV_VAR = "ANIME_WAREHOUSE"
+# dbt's spark target keeps its lake, tables and metastore in one folder (dbt_project/profiles.yml)
+SPARK_HOME_VAR = "ANIME_SPARK_HOME"
 
 
 def warehouse_path(override: str | os.PathLike[str] | None = None) -> Path:
@@ -24,6 +26,12 @@ def warehouse_path(override: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env).expanduser().resolve()
     return DEFAULT_WAREHOUSE
+
+
+def spark_home(override: str | os.PathLike[str] | None = None) -> Path:
+    """The Spark target's folder: an explicit override, else $ANIME_SPARK_HOME, else warehouse/spark."""
+    chosen = override or os.environ.get(SPARK_HOME_VAR)
+    return Path(chosen).expanduser().resolve() if chosen else REPO_ROOT / "warehouse" / "spark"
 
 
 def connect(

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from warehouse import ENV_VAR, REPO_ROOT
+from warehouse import ENV_VAR, REPO_ROOT, SPARK_HOME_VAR
 
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 VENV_BIN = Path(sys.executable).parent
@@ -30,17 +30,21 @@ ENGAGEMENT_SELECTION = (
 )
 
 
-def stage_env(warehouse: Path) -> dict[str, str]:
+def stage_env(warehouse: Path | None, spark_home: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env[ENV_VAR] = str(Path(warehouse).resolve())
+    if warehouse is not None:
+        env[ENV_VAR] = str(Path(warehouse).resolve())
+    if spark_home is not None:
+        env[SPARK_HOME_VAR] = str(Path(spark_home).resolve())
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     return env
 
 
 def run_stage(
     args: Sequence[str],
-    warehouse: Path,
+    warehouse: Path | None,
     *,
+    spark_home: Path | None = None,
     cwd: Path = REPO_ROOT,
     check: bool = True,
     timeout: float = 1800,
@@ -49,7 +53,7 @@ def run_stage(
     result = subprocess.run(
         list(args),
         cwd=cwd,
-        env=stage_env(warehouse),
+        env=stage_env(warehouse, spark_home),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -74,6 +78,14 @@ def dbt(warehouse: Path, *args: str, check: bool = True) -> subprocess.Completed
     """`dbt <args>` inside dbt_project with the project's own profile."""
     command = [str(VENV_BIN / "dbt"), *args, "--profiles-dir", ".", "--project-dir", "."]
     return run_stage(command, warehouse, cwd=DBT_PROJECT, check=check)
+
+
+def dbt_spark(
+    *args: str, spark_home: Path | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`dbt <args> --target spark`: the Spark tables under `spark_home` (default $ANIME_SPARK_HOME)."""
+    command = [str(VENV_BIN / "dbt"), *args, "--target", "spark", "--profiles-dir", ".", "--project-dir", "."]
+    return run_stage(command, None, spark_home=spark_home, cwd=DBT_PROJECT, check=check, timeout=7200)
 
 
 def simulate(warehouse: Path, *extra: str) -> subprocess.CompletedProcess[str]:
