@@ -17,11 +17,13 @@ SEED ?= 42
 # Catalogue file for ingest (override: make run INGEST_SOURCE=/path/to/anime-offline-database.json.zst).
 INGEST_SOURCE ?= data/anime-offline-database-sample.json.gz
 
-.PHONY: help venv run ingest catalog simulate build train publish test lint pytest dashboard bench clean
+.PHONY: help venv venv-spark run ingest catalog simulate build train publish test test-spark lint pytest dashboard bench clean
 
 help:
 	@echo "make run        create .venv, install, and build the whole warehouse on the embedded catalogue"
+	@echo "                (ENGINE=spark: dbt builds on a local Spark; docs/spark.md)"
 	@echo "make test       ruff + sqlfluff + pytest (builds a small warehouse of its own)"
+	@echo "make test-spark the same small log built on Spark and on DuckDB, every table compared (needs Java 17)"
 	@echo "make dashboard  open the Streamlit dashboard on http://127.0.0.1:8501"
 	@echo "make bench      print performance figures (ingest, simulator, dbt, training, dashboard)"
 	@echo "make clean      remove the warehouse, models and build artefacts (keeps .venv)"
@@ -38,6 +40,15 @@ $(VENV)/.installed: pyproject.toml $(BIN)/activate
 
 venv: $(VENV)/.installed
 
+$(VENV)/.installed-spark: pyproject.toml $(VENV)/.installed
+	@command -v java >/dev/null || { echo "error: Spark needs a Java 17 runtime: apt-get install openjdk-17-jre-headless"; exit 1; }
+	@echo "==> installing the spark extra into $(VENV) (log: $(VENV)/install-spark.log)"
+	@$(BIN)/pip install --disable-pip-version-check -e '.[dev,spark]' > $(VENV)/install-spark.log 2>&1 \
+		|| { tail -n 30 $(VENV)/install-spark.log; echo "error: pip install failed (full log: $(VENV)/install-spark.log)"; exit 1; }
+	@touch $@
+
+venv-spark: $(VENV)/.installed-spark
+
 ingest: venv
 	@echo "==> ingest: catalogue and popularity into raw.*"
 	$(BIN)/python -m ingest --source $(INGEST_SOURCE)
@@ -50,6 +61,38 @@ simulate: venv
 	@echo "==> simulator: $(USERS) users over $(DAYS) days (seed $(SEED))"
 	$(BIN)/python -m simulator --users $(USERS) --days $(DAYS) --seed $(SEED)
 
+# Which engine dbt builds on: duckdb (default) or spark (docs/spark.md). Either way ingest and the
+# simulator write the platform's log into the DuckDB file; on Spark it is exported to a Parquet lake,
+# dbt builds there, and the ML step, publish and the dashboard read the Spark tables through a
+# DuckDB file of views ($(SPARK_VIEWS)).
+ENGINE ?= duckdb
+export ANIME_SPARK_HOME ?= $(CURDIR)/warehouse/spark
+SPARK_VIEWS := $(ANIME_SPARK_HOME)/warehouse.duckdb
+DBT_SPARK_FLAGS := $(DBT_FLAGS) --target spark
+
+ifeq ($(ENGINE),spark)
+# a full refresh, as on DuckDB
+build: venv-spark
+	@echo "==> lake: the DuckDB source tables as Parquet under $(ANIME_SPARK_HOME)/lake, registered on Spark"
+	$(BIN)/python -m warehouse.lake --register-spark
+	@echo "==> dbt (spark): staging -> intermediate -> marts, with tests"
+	$(DBT) build --exclude tag:ml_outputs --full-refresh $(DBT_SPARK_FLAGS) --quiet
+	$(BIN)/python -m warehouse.spark_tables
+
+train: venv-spark
+	@echo "==> ml: next-episode continuation model, on the Spark build's ml_features"
+	$(BIN)/python ml/train.py --warehouse $(SPARK_VIEWS)
+	$(BIN)/python -m warehouse.lake --warehouse $(SPARK_VIEWS) --schemas ml --register-spark
+	$(DBT) build -s tag:ml_outputs $(DBT_SPARK_FLAGS) --quiet
+	$(BIN)/python -m warehouse.spark_tables
+
+publish: venv
+	@echo "==> publish: snapshot the Spark build's marts for the dashboard"
+	$(BIN)/python -m warehouse.publish --warehouse $(SPARK_VIEWS)
+
+SUMMARY_FLAGS := --warehouse $(SPARK_VIEWS)
+dashboard: export ANIME_WAREHOUSE := $(SPARK_VIEWS)
+else ifeq ($(ENGINE),duckdb)
 # a full refresh: the simulate step replaces the log (after `python -m simulator --append`, run
 # `dbt build` in dbt_project/ for an incremental build)
 build: venv
@@ -64,9 +107,12 @@ train: venv
 publish: venv
 	@echo "==> publish: snapshot marts for the dashboard"
 	$(BIN)/python -m warehouse.publish
+else
+$(error ENGINE is duckdb or spark, not '$(ENGINE)')
+endif
 
 run: venv ingest catalog simulate build train publish
-	@$(BIN)/python -m warehouse.summary
+	@$(BIN)/python -m warehouse.summary $(SUMMARY_FLAGS)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -78,6 +124,9 @@ pytest: venv
 
 test: lint pytest
 
+test-spark: venv-spark
+	$(BIN)/python -m pytest -m spark tests/spark
+
 dashboard: venv
 	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
 
@@ -85,4 +134,4 @@ bench: venv
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/*.snapshots models dbt_project/target dbt_project/logs screenshots bench/results .pytest_cache
+	rm -rf warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/*.snapshots warehouse/spark models dbt_project/target dbt_project/logs screenshots bench/results .pytest_cache

@@ -1,0 +1,133 @@
+"""The same log built on Spark and on DuckDB gives the same tables: after a full build, and after
+a week appended and built incrementally, which also equals Spark's own full refresh. The ML step
+trained on the Spark build's feature mart scores as on DuckDB's, its outputs build on Spark, and the
+dashboard renders every page of the snapshot published from the Spark build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.dashboard.browser import render_every_page, streamlit_server
+from tests.spark.conftest import (
+    BUILD,
+    add_subsecond_times,
+    differing_tables,
+    publish_to_spark,
+    spark_tables,
+)
+from tests.tables import relation_differences
+from warehouse import pipeline
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def full_builds(duck: Path, spark_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both engines' full builds of the 21-day log; returns the Spark tables as DuckDB views."""
+    publish_to_spark(duck, spark_home)
+    pipeline.dbt_spark(*BUILD, "--full-refresh", spark_home=spark_home)
+    views = tmp_path_factory.mktemp("spark-full") / "views.duckdb"
+    spark_tables(spark_home, views)
+    return views
+
+
+def test_full_build_on_spark_equals_duckdb(duck: Path, full_builds: Path) -> None:
+    assert differing_tables(duck, full_builds) == {}
+
+
+@pytest.fixture(scope="module")
+def incremental_builds(
+    duck: Path, spark_home: Path, full_builds: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A week appended to the log, both engines built incrementally (`dbt build`, no refresh)."""
+    pipeline.simulate(duck, "--append", "--days", "28")
+    add_subsecond_times(duck)
+    pipeline.dbt(duck, *BUILD)
+    publish_to_spark(duck, spark_home)
+    pipeline.dbt_spark(*BUILD, spark_home=spark_home)
+    # a copy of the incremental tables, before a full refresh replaces the files they read
+    copy = tmp_path_factory.mktemp("spark-incremental") / "copy.duckdb"
+    spark_tables(spark_home, copy)
+    _materialise(copy)
+    return copy
+
+
+def _materialise(views: Path) -> None:
+    with duckdb.connect(str(views)) as con:
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables where table_type = 'VIEW'"
+        ).fetchall():
+            con.execute(f"create table {schema}.{name}__copy as select * from {schema}.{name}")
+            con.execute(f"drop view {schema}.{name}")
+            con.execute(f"alter table {schema}.{name}__copy rename to {name}")
+
+
+def test_incremental_build_on_spark_equals_duckdb(duck: Path, incremental_builds: Path) -> None:
+    assert differing_tables(duck, incremental_builds) == {}
+
+
+def test_incremental_build_on_spark_equals_its_full_refresh(
+    spark_home: Path, incremental_builds: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    refresh = ("run", "--exclude", "tag:ml_outputs", "--full-refresh", "--quiet")
+    pipeline.dbt_spark(*refresh, spark_home=spark_home)
+    refreshed = tmp_path_factory.mktemp("spark-refresh") / "views.duckdb"
+    spark_tables(spark_home, refreshed)
+    assert differing_tables(incremental_builds, refreshed) == {}
+
+
+@pytest.fixture(scope="module")
+def trained(
+    duck: Path, spark_home: Path, incremental_builds: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """`make train` and `make publish` on both engines (ENGINE=spark: train on the views of the
+    Spark tables, export ml.* to the lake, build the ML output marts on Spark); returns the views."""
+    models = tmp_path_factory.mktemp("models")
+    pipeline.train(duck, models / "duckdb.pkl")
+    pipeline.dbt(duck, "build", "-s", "tag:ml_outputs", "--quiet")
+    views = spark_home / "warehouse.duckdb"
+    pipeline.run_stage(pipeline.python("-m", "warehouse.spark_tables"), None, spark_home=spark_home)
+    pipeline.train(views, models / "spark.pkl")
+    export_ml = ("-m", "warehouse.lake", "--warehouse", str(views), "--schemas", "ml", "--register-spark")
+    pipeline.run_stage(pipeline.python(*export_ml), None, spark_home=spark_home)
+    pipeline.dbt_spark("build", "-s", "tag:ml_outputs", "--quiet", spark_home=spark_home)
+    pipeline.run_stage(pipeline.python("-m", "warehouse.spark_tables"), None, spark_home=spark_home)
+    pipeline.publish(views)
+    return views
+
+
+def _metrics(warehouse: Path) -> dict[tuple[str, str], float]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("select model, metric, value from ml.model_metrics").fetchall()
+    return {(model, metric): round(value, 4) for model, metric, value in rows}
+
+
+def test_model_trained_on_spark_build_scores_as_on_duckdb(duck: Path, trained: Path) -> None:
+    on_duckdb, on_spark = _metrics(duck), _metrics(trained)
+    assert ("gbm", "roc_auc") in on_duckdb
+    assert on_spark == on_duckdb
+
+
+def test_model_output_marts_on_spark_equal_duckdb(duck: Path, trained: Path) -> None:
+    """model_predictions and model_scorecard, but for the run's own id and time."""
+    con = duckdb.connect()
+    con.execute(f"attach '{duck}' as d (read_only)")
+    con.execute(f"attach '{trained}' as s (read_only)")
+    for table in ("model_predictions", "model_scorecard"):
+        columns = [c for (c, *_) in con.execute(f"describe d.marts.{table}").fetchall()]
+        kept = ", ".join(f'"{c}"' for c in columns if c not in ("run_id", "trained_at"))
+        only_duckdb, only_spark, rows = relation_differences(
+            con, f"select {kept} from d.marts.{table}", f"select {kept} from s.marts.{table}"
+        )
+        assert (only_duckdb, only_spark) == (0, 0) and rows > 0, table
+
+
+@pytest.mark.browser
+def test_dashboard_renders_every_page_of_the_spark_build(
+    trained: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with streamlit_server(trained) as url:
+        render_every_page(url, tmp_path_factory.mktemp("screenshots-spark"))
