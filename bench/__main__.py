@@ -7,7 +7,7 @@ import importlib
 import sys
 import time
 
-BENCHES = ("bench_ingest", "bench_simulator", "bench_dbt", "bench_ml", "bench_dashboard")
+BENCHES = ("bench_ingest", "bench_simulator", "bench_dbt", "bench_ml", "bench_dashboard", "bench_spark")
 
 
 def main() -> int:
