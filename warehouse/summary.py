@@ -12,8 +12,9 @@ import sys
 
 import duckdb
 
-from warehouse import table_exists, warehouse_path
+from warehouse import spark_home, table_exists, warehouse_path
 from warehouse.publish import snapshots_root
+from warehouse.spark_tables import VIEWS_FILE
 
 HEADLINE_METRICS = ("roc_auc", "pr_auc", "log_loss", "brier", "accuracy", "f1")
 TIME_COLUMNS = ("created_at", "trained_at", "finished_at", "started_at", "run_at")
@@ -142,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         pass
     current = snapshots_root(wh) / "CURRENT"
     if current.exists():
-        print(f"dashboard snapshot: {current.read_text().strip()}  (make dashboard)")
+        # the views over a Spark build (make run ENGINE=spark) sit in the spark target's folder
+        engine = " ENGINE=spark" if wh == spark_home() / VIEWS_FILE else ""
+        print(f"dashboard snapshot: {current.read_text().strip()}  (make dashboard{engine})")
     else:
         print("dashboard snapshot: none (run `make publish`)")
     return 0
