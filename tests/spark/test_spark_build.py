@@ -131,3 +131,11 @@ def test_dashboard_renders_every_page_of_the_spark_build(
 ) -> None:
     with streamlit_server(trained) as url:
         render_every_page(url, tmp_path_factory.mktemp("screenshots-spark"))
+
+
+def test_a_build_before_the_lake_is_registered_says_what_to_run(tmp_path: Path) -> None:
+    result = pipeline.dbt_spark("run", "-s", "stg_events__users", spark_home=tmp_path / "spark", check=False)
+    assert result.returncode != 0
+    fix = "run `python -m warehouse.lake --register-spark` first"
+    assert f"raw.users not declared on Spark: {fix}" in result.stdout
+    assert "UnresolvedRelation" not in result.stdout  # not Spark's query plan

@@ -24,3 +24,32 @@
         {{ log('registered ' ~ relation, info=true) }}
     {%- endfor -%}
 {% endmacro %}
+
+{#-
+    On the spark target, before any model runs (on-run-start): the raw tables the selected models
+    read must be declared, else stop with one line naming the step (Spark's own error is a page
+    of query plan).
+-#}
+{% macro assert_lake_registered() %}
+    {%- if not execute or target.type != 'spark' or flags.WHICH not in ('run', 'build') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set missing = [] -%}
+    {%- set read = [] -%}
+    {%- for node in graph.nodes.values() if node.unique_id in selected_resources -%}
+        {%- do read.extend(node.sources | map('join', '.') | list) -%}
+    {%- endfor -%}
+    {%- for source in graph.sources.values()
+        if source.schema == 'raw' and (source.source_name ~ '.' ~ source.name) in read -%}
+        {%- if adapter.get_relation(source.database, source.schema, source.identifier) is none -%}
+            {%- do missing.append(source.schema ~ '.' ~ source.identifier) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(
+            missing | join(', ') ~ " not declared on Spark: run `python -m warehouse.lake --register-spark`"
+            ~ " first (docs/spark.md)"
+        ) }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
