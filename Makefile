@@ -41,7 +41,8 @@ $(VENV)/.installed: pyproject.toml $(BIN)/activate
 venv: $(VENV)/.installed
 
 $(VENV)/.installed-spark: pyproject.toml $(VENV)/.installed
-	@command -v java >/dev/null || { echo "error: Spark needs a Java 17 runtime: apt-get install openjdk-17-jre-headless"; exit 1; }
+	@java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])' \
+		|| { echo "error: Spark 4 needs Java 17 or newer: apt-get install openjdk-17-jre-headless"; exit 1; }
 	@echo "==> installing the spark extra into $(VENV) (log: $(VENV)/install-spark.log)"
 	@$(BIN)/pip install --disable-pip-version-check -e '.[dev,spark]' > $(VENV)/install-spark.log 2>&1 \
 		|| { tail -n 30 $(VENV)/install-spark.log; echo "error: pip install failed (full log: $(VENV)/install-spark.log)"; exit 1; }
@@ -65,12 +66,18 @@ simulate: venv
 # simulator write the platform's log into the DuckDB file; on Spark it is exported to a Parquet lake,
 # dbt builds there, and the ML step, publish and the dashboard read the Spark tables through a
 # DuckDB file of views ($(SPARK_VIEWS)).
-ENGINE ?= duckdb
-export ANIME_SPARK_HOME ?= $(CURDIR)/warehouse/spark
+# (only from the command line: a variable ENGINE in the shell's environment is not this one)
+ENGINE := $(if $(filter command line,$(origin ENGINE)),$(ENGINE),duckdb)
+ANIME_SPARK_HOME ?= $(CURDIR)/warehouse/spark
+# Python resolves paths from the repo, dbt from dbt_project/: one absolute folder for both
+override ANIME_SPARK_HOME := $(abspath $(ANIME_SPARK_HOME))
+export ANIME_SPARK_HOME
 SPARK_VIEWS := $(ANIME_SPARK_HOME)/warehouse.duckdb
 DBT_SPARK_FLAGS := $(DBT_FLAGS) --target spark
 
 ifeq ($(ENGINE),spark)
+# Spark's install and Java are checked before the log is simulated
+run: venv-spark
 # a full refresh, as on DuckDB
 build: venv-spark
 	@echo "==> lake: the DuckDB source tables as Parquet under $(ANIME_SPARK_HOME)/lake, registered on Spark"
@@ -124,8 +131,9 @@ pytest: venv
 
 test: lint pytest
 
+# in a zone far from UTC: a timestamp that picked up the machine's zone would differ between engines
 test-spark: venv-spark
-	$(BIN)/python -m pytest -m spark tests/spark
+	TZ=Asia/Tokyo $(BIN)/python -m pytest -m spark tests/spark
 
 dashboard: venv
 	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false

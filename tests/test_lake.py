@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.dbt import fixture_data
 from tests.tables import relation_differences
@@ -97,3 +98,37 @@ def test_views_over_spark_tables_read_timestamps_back_as_utc_wall_clock(tmp_path
         assert con.execute("select started_at, started_on from marts.visits").fetchall() == [
             (started, started.date())
         ]
+
+
+def test_a_failed_export_keeps_the_previous_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    fixture_data.write_warehouse(db)
+    lake.export(db, tmp_path / "lake")
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "lake").rglob("*"))
+    # the viewing log's day column now names a column that does not exist: its COPY fails
+    monkeypatch.setitem(lake.DAY_PARTITIONS, ("raw", "viewing_events"), ("started_on", "no_such_column"))
+    with duckdb.connect(str(db)) as con:
+        con.execute("delete from raw.viewing_events where event_id % 2 = 0")
+    with pytest.raises(duckdb.Error):
+        lake.export(db, tmp_path / "lake")
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "lake").rglob("*")) == before
+
+
+def test_views_leave_out_a_failed_jobs_files_and_tables_that_are_gone(tmp_path: Path) -> None:
+    home = tmp_path / "spark"
+    kept, gone = home / "tables" / "marts.db" / "kept", home / "tables" / "marts.db" / "gone"
+    for folder in (kept / "_temporary" / "0", gone):
+        folder.mkdir(parents=True)
+    with duckdb.connect() as con:
+        con.execute(f"copy (select 1 as n) to '{kept / 'part-0.parquet'}' (format parquet)")
+        leftover = kept / "_temporary" / "0" / "part-1.parquet"
+        con.execute(f"copy (select 2 as n) to '{leftover}' (format parquet)")
+        con.execute(f"copy (select 3 as n) to '{gone / 'part-0.parquet'}' (format parquet)")
+    views = tmp_path / "views.duckdb"
+    with duckdb.connect(str(views)) as con:
+        assert spark_tables.attach(con, home) == [("marts", "gone"), ("marts", "kept")]
+        assert con.execute("select n from marts.kept").fetchall() == [(1,)]
+        (gone / "part-0.parquet").unlink()
+        assert spark_tables.attach(con, home) == [("marts", "kept")]
+        (n_views,) = con.execute("select count(*) from duckdb_views() where schema_name = 'marts'").fetchone()
+        assert n_views == 1

@@ -13,6 +13,7 @@ previous one as it was. `--schemas ml` exports only the ML step's outputs (after
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
 import sys
@@ -64,18 +65,12 @@ def _export_schema(
     writing = folder.with_name(folder.name + ".writing")
     shutil.rmtree(writing, ignore_errors=True)
     exported = []
-    for name in names:
-        target = writing / name
-        target.mkdir(parents=True)
-        partition = DAY_PARTITIONS.get((schema, name))
-        if partition:
-            column, timestamp = partition
-            query = f"select *, cast({timestamp} as date) as {column} from {schema}.{name}"
-            con.execute(f"copy ({query}) to '{target}' (format parquet, partition_by ({column}))")
-        else:
-            con.execute(f"copy {schema}.{name} to '{target / 'part-0.parquet'}' (format parquet)")
-        (rows,) = con.execute(f"select count(*) from {schema}.{name}").fetchone()
-        exported.append(LakeTable(schema, name, partition[0] if partition else None, rows))
+    try:
+        for name in names:
+            exported.append(_export_table(con, schema, name, writing / name))
+    except BaseException:
+        shutil.rmtree(writing, ignore_errors=True)
+        raise
     previous = folder.with_name(folder.name + ".previous")
     shutil.rmtree(previous, ignore_errors=True)
     if folder.exists():
@@ -83,6 +78,19 @@ def _export_schema(
     writing.rename(folder)
     shutil.rmtree(previous, ignore_errors=True)
     return exported
+
+
+def _export_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, target: Path) -> LakeTable:
+    target.mkdir(parents=True)
+    partition = DAY_PARTITIONS.get((schema, name))
+    if partition:
+        column, timestamp = partition
+        query = f"select *, cast({timestamp} as date) as {column} from {schema}.{name}"
+        con.execute(f"copy ({query}) to '{target}' (format parquet, partition_by ({column}))")
+    else:
+        con.execute(f"copy {schema}.{name} to '{target / 'part-0.parquet'}' (format parquet)")
+    (rows,) = con.execute(f"select count(*) from {schema}.{name}").fetchone()
+    return LakeTable(schema, name, partition[0] if partition else None, rows)
 
 
 def register_spark(lake: Path, tables: list[LakeTable]) -> None:
@@ -108,8 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     if not source.exists():
         print(f"error: no warehouse at {source}: run `make run` (or ingest and simulate) first")
         return 1
+    if args.register_spark and importlib.util.find_spec("dbt.adapters.spark") is None:
+        print("error: dbt-spark is not installed: run `make venv-spark` (docs/spark.md)")
+        return 1
     lake = Path(args.lake).expanduser().resolve() if args.lake else spark_home() / "lake"
-    tables = export(source, lake, tuple(args.schemas))
+    try:
+        tables = export(source, lake, tuple(args.schemas))
+    except (duckdb.Error, OSError) as error:
+        first = str(error).strip().splitlines()[0]
+        print(f"error: exporting {source} to {lake} failed (the previous export is kept): {first}")
+        return 1
     if not tables:
         print(f"error: {source} has no tables in {', '.join(args.schemas)}: nothing to export")
         return 1
@@ -123,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: registering the lake on Spark failed:\n{error}")
             return 1
         print("registered them on the spark target")
+    else:
+        print("(Spark sees new day folders only once they are registered: add --register-spark)")
     return 0
 
 

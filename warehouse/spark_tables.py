@@ -30,13 +30,20 @@ def table_folders(spark_home: Path) -> dict[tuple[str, str], Path]:
     schema_folders += [(s, spark_home / "lake" / s) for s in LAKE_SCHEMAS]
     for schema, schema_folder in schema_folders:
         for folder in sorted(schema_folder.glob("*")):
-            if folder.is_dir() and next(folder.rglob("*.parquet"), None) is not None:
+            if folder.is_dir() and next(folder.glob(_files_pattern(folder)), None) is not None:
                 found[(schema, folder.name)] = folder
     return found
 
 
+def _files_pattern(folder: Path) -> str:
+    """A table's data files: directly in its folder, or one level down in `<column>=<value>/` day
+    partitions. Nothing else: a failed Spark job leaves files under `_temporary/`, not data."""
+    partitioned = any(child.is_dir() and "=" in child.name for child in folder.iterdir())
+    return "*=*/*.parquet" if partitioned else "*.parquet"
+
+
 def parquet_scan(folder: Path) -> str:
-    return f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
+    return f"read_parquet('{folder}/{_files_pattern(folder)}', hive_partitioning = true)"
 
 
 def typed_select(con: duckdb.DuckDBPyConnection, folder: Path) -> str:
@@ -54,9 +61,19 @@ def typed_select(con: duckdb.DuckDBPyConnection, folder: Path) -> str:
 
 
 def attach(con: duckdb.DuckDBPyConnection, spark_home: Path) -> list[tuple[str, str]]:
-    """Create (or replace) one view per Spark table in `con`; returns the (schema, table) pairs."""
+    """Create (or replace) one view per Spark table in `con`, and drop the views of tables that are
+    gone (or hold no rows); returns the (schema, table) pairs."""
+    found = table_folders(spark_home)
+    views = con.execute(
+        "select schema_name, view_name from duckdb_views() "
+        "where database_name = current_database() and not internal and schema_name in (select unnest(?))",
+        [[*MODEL_SCHEMAS, *LAKE_SCHEMAS]],
+    ).fetchall()
+    for schema, view in views:
+        if (schema, view) not in found:
+            con.execute(f'drop view "{schema}"."{view}"')
     attached = []
-    for (schema, table), folder in table_folders(spark_home).items():
+    for (schema, table), folder in found.items():
         con.execute(f"create schema if not exists {schema}")
         con.execute(f"create or replace view {schema}.{table} as {typed_select(con, folder)}")
         attached.append((schema, table))

@@ -2,11 +2,12 @@
     The incremental contract, for every incremental model of the project (docs/DESIGN.md,
     "Incremental builds"): a build rebuilds whole days, from the day of the newest row the model
     already holds minus the label horizon H (`continuation_horizon_days`), to the end of the log
-    (the strategy, delete+insert, is set for every model in dbt_project.yml; each model names its
-    grain in `unique_key`).
+    (the strategy is set for every model in dbt_project.yml, per engine; each model names its grain
+    in `unique_key` and its day column in `partition_by=day_partition(...)`).
     Every row before that day is final: its labels resolved, its features and sessions settled, when
-    the previous build wrote it. Rows are replaced by the model's own grain (`unique_key`), and
-    since a rebuilt day is rebuilt whole and the log only grows, no row of it is left behind.
+    the previous build wrote it. The rebuilt rows replace the old ones by the model's grain on DuckDB
+    (delete+insert) and by day partition on Spark (insert_overwrite); since a rebuilt day is rebuilt
+    whole and the log only grows, both leave the same rows and no row of a rebuilt day behind.
 
     rebuild_from(column) returns that first day as a timestamp literal, looked up from the model's
     own table before its query is compiled (a literal is pushed into the scans), or a date before any

@@ -84,10 +84,10 @@ def spark_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def duck(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample catalogue and 21 days of a small population, built on DuckDB."""
+    """The sample catalogue and 21 days of 1,000 users, built on DuckDB."""
     db = tmp_path_factory.mktemp("duck") / "warehouse.duckdb"
     pipeline.build_catalog(db)
-    pipeline.simulate(db, "--users", "300", "--days", "21", "--seed", "7", "--start", "2026-01-01")
+    pipeline.simulate(db, "--users", "1000", "--days", "21", "--seed", "7", "--start", "2026-01-01")
     add_subsecond_times(db)
     pipeline.dbt(db, *BUILD)
     return db

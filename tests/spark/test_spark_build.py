@@ -47,12 +47,36 @@ def incremental_builds(
     add_subsecond_times(duck)
     pipeline.dbt(duck, *BUILD)
     publish_to_spark(duck, spark_home)
+    before = _day_files(spark_home)
     pipeline.dbt_spark(*BUILD, spark_home=spark_home)
+    PARTITION_FILES.update(before=before, after=_day_files(spark_home))
     # a copy of the incremental tables, before a full refresh replaces the files they read
     copy = tmp_path_factory.mktemp("spark-incremental") / "copy.duckdb"
     spark_tables(spark_home, copy)
     _materialise(copy)
     return copy
+
+
+# the files of two day partitions of a play-level table, before and after the incremental build
+PLAYS_TABLE = ("intermediate.db", "int_plays_sessionised")
+OLD_DAY, REBUILT_DAY = "started_on=2026-01-01", "started_on=2026-01-21"
+PARTITION_FILES: dict[str, dict[str, list[tuple[str, int]]]] = {}
+
+
+def _day_files(spark_home: Path) -> dict[str, list[tuple[str, int]]]:
+    table = spark_home / "tables" / PLAYS_TABLE[0] / PLAYS_TABLE[1]
+    return {
+        day: sorted((f.name, f.stat().st_mtime_ns) for f in (table / day).glob("*.parquet"))
+        for day in (OLD_DAY, REBUILT_DAY)
+    }
+
+
+def test_the_incremental_build_on_spark_rewrote_only_the_newest_days(incremental_builds: Path) -> None:
+    """Days before the rebuild window (newest built day minus the 14-day horizon) keep their files;
+    a day inside it is written again."""
+    before, after = PARTITION_FILES["before"], PARTITION_FILES["after"]
+    assert before[OLD_DAY] and before[OLD_DAY] == after[OLD_DAY]
+    assert before[REBUILT_DAY] and after[REBUILT_DAY] and before[REBUILT_DAY] != after[REBUILT_DAY]
 
 
 def _materialise(views: Path) -> None:
