@@ -81,7 +81,7 @@ run: venv-spark
 # a full refresh, as on DuckDB
 build: venv-spark
 	@echo "==> lake: the DuckDB source tables as Parquet under $(ANIME_SPARK_HOME)/lake, registered on Spark"
-	$(BIN)/python -m warehouse.lake --register-spark
+	$(BIN)/python -m warehouse.lake --schemas raw sim --register-spark
 	@echo "==> dbt (spark): staging -> intermediate -> marts, with tests"
 	$(DBT) build --exclude tag:ml_outputs --full-refresh $(DBT_SPARK_FLAGS) --quiet
 	$(BIN)/python -m warehouse.spark_tables

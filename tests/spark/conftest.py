@@ -39,7 +39,9 @@ def add_subsecond_times(warehouse: Path) -> None:
 
 def publish_to_spark(warehouse: Path, spark_home: Path) -> None:
     pipeline.run_stage(
-        pipeline.python("-m", "warehouse.lake", "--register-spark"), warehouse, spark_home=spark_home
+        pipeline.python("-m", "warehouse.lake", "--schemas", "raw", "sim", "--register-spark"),
+        warehouse,
+        spark_home=spark_home,
     )
 
 
