@@ -37,11 +37,11 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import duckdb
 
+from bench import load_average, machine
 from warehouse import pipeline
 
 DEFAULT_SIZES = (1_000_000, 10_000_000)
@@ -65,14 +65,7 @@ class Row:
 
 
 def _machine() -> str:
-    lines = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next((x.split(":", 1)[1].strip() for x in lines if x.startswith("model name")), "unknown CPU")
-    versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("dbt-core", "dbt-duckdb", "duckdb"))
-    return f"{cpu}, {os.cpu_count()} cores; {versions}"
-
-
-def _load() -> str:
-    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+    return machine(("dbt-core", "dbt-duckdb", "duckdb"))
 
 
 def _count(db: Path, sql: str) -> int:
@@ -185,7 +178,7 @@ def bench_size(
     n_plays = _count(db, "select count(*) from raw.viewing_events")
     print(
         f"\n== {n_plays:,} plays ({users:,} users x {days} days, {per_user:.1f} plays/user; "
-        f"simulated in {sim_seconds:.0f} s; load {_load()})",
+        f"simulated in {sim_seconds:.0f} s; load {load_average()})",
         flush=True,
     )
     shutil.copy(db, copy)  # +ml_features gets a warehouse as fresh as the full build's
@@ -277,7 +270,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--workdir", type=Path, help="keep the files here (default: a temp dir)")
     args = parser.parse_args(argv)
-    load_start = _load()
+    load_start = load_average()
     print(f"machine: {_machine()}; load average (1/5/15 min) at start {load_start}", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-dbt-") as tmp:
         work = args.workdir or Path(tmp)
@@ -291,7 +284,7 @@ def main(argv: list[str] | None = None) -> None:
             for plays in args.plays
         ]
     _table(rows, args.extra_days)
-    print(f"machine: {_machine()}; load average at start {load_start}, at end {_load()}")
+    print(f"machine: {_machine()}; load average at start {load_start}, at end {load_average()}")
 
 
 if __name__ == "__main__":

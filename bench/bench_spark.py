@@ -25,11 +25,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 
 import duckdb
 
+from bench import load_average, machine
 from warehouse import pipeline
 
 BUILD = ("--exclude", "tag:ml_outputs", "--quiet")
@@ -72,13 +72,6 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def _machine() -> str:
-    lines = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next((x.split(":", 1)[1].strip() for x in lines if x.startswith("model name")), "unknown CPU")
-    packages = ("dbt-core", "dbt-duckdb", "duckdb", "dbt-spark", "pyspark")
-    return f"{cpu}, {os.cpu_count()} cores; " + ", ".join(f"{p} {metadata.version(p)}" for p in packages)
-
-
 def run(users: int, days: int, work: Path) -> None:
     duck, spark_home = work / "warehouse.duckdb", work / "spark"
     print(f"  simulating {users:,} users x {days} days ...", flush=True)
@@ -86,7 +79,7 @@ def run(users: int, days: int, work: Path) -> None:
     pipeline.simulate(duck, "--users", str(users), "--days", str(days), "--no-progress")
     with duckdb.connect(str(duck), read_only=True) as con:
         (plays,) = con.execute("select count(*) from raw.viewing_events").fetchone()
-    print(f"== {plays:,} plays; load {'/'.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    print(f"== {plays:,} plays; load {load_average()}", flush=True)
 
     duck_build = _timed(lambda: pipeline.dbt(duck, "build", "--full-refresh", *BUILD))
     print(f"  DuckDB  dbt build                    {duck_build:7.1f} s", flush=True)
@@ -115,7 +108,8 @@ def run(users: int, days: int, work: Path) -> None:
         f"(models {models - startup:.1f} s, tests {tests - startup:.1f} s)"
     )
     print(f"  Spark   JVM peak resident memory     {peak.peak_kib / 1024 / 1024:7.2f} GiB")
-    print(f"  machine: {_machine()}; load at end {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
+    packages = ("dbt-core", "dbt-duckdb", "duckdb", "dbt-spark", "pyspark")
+    print(f"  machine: {machine(packages)}; load at end {load_average()}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -86,10 +86,10 @@ def _export_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, target
     if partition:
         column, timestamp = partition
         query = f"select *, cast({timestamp} as date) as {column} from {schema}.{name}"
-        con.execute(f"copy ({query}) to '{target}' (format parquet, partition_by ({column}))")
+        copy = f"copy ({query}) to '{target}' (format parquet, partition_by ({column}))"
     else:
-        con.execute(f"copy {schema}.{name} to '{target / 'part-0.parquet'}' (format parquet)")
-    (rows,) = con.execute(f"select count(*) from {schema}.{name}").fetchone()
+        copy = f"copy {schema}.{name} to '{target / 'part-0.parquet'}' (format parquet)"
+    (rows,) = con.execute(copy).fetchone()  # COPY answers with the rows it wrote
     return LakeTable(schema, name, partition[0] if partition else None, rows)
 
 
