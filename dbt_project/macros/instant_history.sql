@@ -1,6 +1,6 @@
 {#-
     The body of a history model (int_user_history per user, int_title_history per title): one row
-    per `key` and instant at which one of its plays started or one of its labels resolved, with
+    per `key` and instant at which one of its plays started, with
     - instant_<name>: the sum of each amount over the plays that started at that instant;
     - prior_<name>: its sum over the plays that started strictly before the instant (plays at the
       same instant do not see each other);
@@ -9,16 +9,19 @@
       the log, so no row depends on what the log will hold later.
 
     amounts: a list of (name, SQL expression, type), the expression over one play: `plays`
-    (int_plays_sessionised) and `firsts` (int_play_firsts) of that play. Adding an amount adds a
-    history feature (docs/features.md).
+    (int_plays_sessionised) and `firsts` (int_play_firsts) of that play. The first amount must be
+    `plays` (1 per play): the incremental contract counts a row's plays with it. Adding an amount
+    adds a history feature (docs/features.md).
 
+    Rows exist only at play starts (resolutions move the running label counts between them): a
+    late play adds rows but never removes one, as the incremental contract needs.
     Incremental (see rebuild_from): the instants of the rebuilt days are written again. Everything
-    before them enters as one step per key at its last earlier instant, holding the totals there:
-    running totals of non-negative amounts never decrease, so they are the maxima of the earlier
-    rows.
+    before them enters as one step per key: its play totals at its last earlier instant (running
+    totals of non-negative amounts never decrease, so they are the maxima of the earlier rows) and
+    its labels resolved before the rebuilt days.
 -#}
 {% macro instant_history(key, amounts) -%}
-{%- set window_starts_at = rebuild_from('happened_at') -%}
+{%- set window_starts_at = rebuild_from('happened_at', ref('int_plays_sessionised'), plays='sum(instant_plays)') -%}
 
 with
 
@@ -34,6 +37,7 @@ plays as (
         {%- for name, expression, type in amounts %}
         cast({{ expression }} as {{ type }}) as {{ name }},
         {%- endfor %}
+        1 as is_play,
         0 as resolved,
         0 as continued
     from {{ ref('int_plays_sessionised') }} as plays
@@ -51,6 +55,7 @@ resolutions as (
         {%- for name, expression, type in amounts %}
         cast(0 as {{ type }}) as {{ name }},
         {%- endfor %}
+        0 as is_play,
         1 as resolved,
         case when labelled.next_episode_started_at is not null then 1 else 0 end as continued
     from {{ ref('int_plays_labelled') }} as labelled
@@ -72,10 +77,24 @@ timeline as (
         {%- for name, expression, type in amounts %}
         max(prior_{{ name }} + instant_{{ name }}) as {{ name }},
         {%- endfor %}
-        max(resolved_labels) as resolved,
-        max(continued_labels) as continued
+        0 as is_play,
+        0 as resolved,
+        0 as continued
     from {{ this }}
     where happened_at < {{ window_starts_at }}
+    group by {{ key }}
+    union all
+    select
+        {{ key }},
+        max(label_resolved_at) as happened_at,
+        {%- for name, expression, type in amounts %}
+        cast(0 as {{ type }}) as {{ name }},
+        {%- endfor %}
+        0 as is_play,
+        count(*) as resolved,
+        sum(case when next_episode_started_at is not null then 1 else 0 end) as continued
+    from {{ ref('int_plays_labelled') }}
+    where label_resolved_at < {{ window_starts_at }}
     group by {{ key }}
     {%- endif %}
 ),
@@ -87,6 +106,7 @@ steps as (
         {%- for name, expression, type in amounts %}
         sum({{ name }}) as {{ name }},
         {%- endfor %}
+        max(is_play) as has_play,
         sum(resolved) as resolved,
         sum(continued) as continued
     from timeline
@@ -97,6 +117,7 @@ running as (
     select
         {{ key }},
         happened_at,
+        has_play,
         {%- for name, expression, type in amounts %}
         {{ name }} as instant_{{ name }},
         (sum({{ name }}) over so_far) - {{ name }} as prior_{{ name }},
@@ -124,7 +145,7 @@ final as (
         -- the day partition a Spark build overwrites (incremental contract)
         cast(happened_at as date) as happened_on
     from running
-    where happened_at >= {{ window_starts_at }}
+    where has_play = 1 and happened_at >= {{ window_starts_at }}
 )
 
 select * from final

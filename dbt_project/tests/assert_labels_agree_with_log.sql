@@ -1,5 +1,5 @@
 -- Every label agrees with the raw log: continued_next_episode is true exactly when the same user
--- played episode n+1 of the same title within (started_at, started_at + H]; it is null exactly for
+-- played a later episode of the same title within (started_at, started_at + H]; it is null exactly for
 -- last episodes and censored plays (started_at + H after the newest started_at in the log).
 -- Returns the disagreeing plays.
 {%- set horizon_days = var('continuation_horizon_days') %}
@@ -28,7 +28,7 @@ next_episode_seen as (
         on
             labelled.user_id = raw_plays.user_id
             and labelled.anime_id = raw_plays.anime_id
-            and labelled.episode_number + 1 = raw_plays.episode_number
+            and labelled.episode_number < raw_plays.episode_number
             and labelled.started_at < raw_plays.started_at
             and {{ dbt.dateadd('day', horizon_days, 'labelled.started_at') }} >= raw_plays.started_at
     group by labelled.event_id

@@ -163,8 +163,9 @@ select
     min(started_at) as session_started_at,
     max(started_at) + interval 24 minute as session_ended_at,
     count(*)::integer as n_plays,
+    count(*)::integer as n_episodes,
     count(distinct anime_id)::integer as n_titles,
-    count(*)::integer as max_plays_of_one_title,
+    count(*)::integer as max_episodes_of_one_title,
     sum(watched_seconds) / 60.0 as watched_minutes,
     date_diff('second', min(started_at), max(started_at) + interval 24 minute) / 60.0
         as elapsed_minutes,

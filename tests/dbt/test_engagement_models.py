@@ -92,24 +92,24 @@ def test_an_incremental_build_over_a_replaced_log_stops_with_one_line(
     engagement_warehouse: Path, tmp_path: Path
 ) -> None:
     """A log that lost plays (replaced, not appended to) must not be built incrementally: the old
-    plays would stay. The build stops before any model, tables intact; --full-refresh rebuilds."""
+    plays would stay. The first incremental model stops with one line naming the first day that
+    lost plays, tables intact; --full-refresh rebuilds."""
     db = tmp_path / "replaced.duckdb"
     shutil.copy(engagement_warehouse, db)
     con = duckdb.connect(str(db))
     con.execute("delete from raw.viewing_events where user_id % 3 = 0")
     [(n_raw,)] = con.execute("select count(*) from raw.viewing_events").fetchall()
     [(n_built,)] = con.execute("select count(*) from marts.viewing_events").fetchall()
-    [(n_before_newest,)] = con.execute(
-        "select count(*) from raw.viewing_events"
-        " where started_at < (select max(started_at) from intermediate.int_plays_sessionised)"
+    [(first_lost_day,)] = con.execute(
+        "select min(cast(started_at as date)) from intermediate.int_plays_sessionised where user_id % 3 = 0"
     ).fetchall()
     con.close()
     assert 0 < n_raw < n_built
     result = dbt(db, "build", check=False)
     assert result.returncode != 0
     assert (
-        f"raw.viewing_events was replaced, not appended to: it holds {n_before_newest} plays before"
-        in result.stdout
+        "the log holds fewer plays than int_plays_sessionised was built from, from "
+        f"{first_lost_day} on (raw.viewing_events was replaced, not appended to)" in result.stdout
     )
     assert "--full-refresh" in result.stdout
     assert _query(db, "select count(*) from marts.viewing_events") == [(n_built,)]

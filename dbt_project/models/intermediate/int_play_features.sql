@@ -10,8 +10,8 @@
     - the user's and the title's history at the play's start: int_user_history and
       int_title_history (plays strictly before the start; labels resolved by the start);
     - the user's history of this title: int_play_firsts;
-    - session context and this play's own completion (known when the play ends):
-      int_plays_sessionised;
+    - session context (known when the play ends): int_plays_sessionised;
+    - the completion of the play's view so far (its resumed pieces added): int_play_firsts;
     - the trailing 7-day activity: the user's plays in the 7 days up to the start, below.
     docs/features.md says how to add one.
 
@@ -19,7 +19,7 @@
     activity reads 7 days before them.
 -#}
 
-{%- set window_starts_at = rebuild_from('started_at') %}
+{%- set window_starts_at = rebuild_from('started_at', ref('int_plays_sessionised')) %}
 
 with
 
@@ -71,12 +71,13 @@ final as (
         ) as series_fraction,
         plays.is_last_episode,
         plays.episode_duration_seconds,
-        plays.completion,
+        -- the view's completion through this play: a resumed play adds to its first piece's
+        firsts.view_completion as completion,  -- noqa: RF04
         firsts.is_first_episode_play,
         firsts.is_first_title_play,
         user_history.prior_plays as user_prior_plays,
         user_history.prior_titles as user_prior_titles,
-        cast(user_history.prior_completion / nullif(user_history.prior_plays, 0) as {{ type_double() }})
+        cast(user_history.prior_completion / nullif(user_history.prior_views, 0) as {{ type_double() }})
             as user_prior_mean_completion,
         user_history.resolved_labels as user_prior_resolved_labels,
         cast(

@@ -6,19 +6,22 @@
 
 {#-
     Continuation labels with censoring, horizon H = `continuation_horizon_days` (14 days):
-    - next_episode_started_at: the first play of episode n+1 of the same title by the same user that
-      starts after this play and no later than started_at + H (null when there is none);
+    - next_episode_started_at: the first play of a later episode of the same title by the same user
+      (episode n+1, or a later one: skipping an episode goes past it) that starts after this play
+      and no later than started_at + H (null when there is none). Which play of episode n it is
+      (a first view, a resumed piece, a rewatch) does not matter: each play has its label, and the
+      marts choose the plays they count (docs/real-logs.md);
     - label_resolved_at: when the label became known: next_episode_started_at if continued, else
       started_at + H. It does not depend on the end of the observed window, so point-in-time features
       can use it;
     - is_censored: started_at + H is after the observed window end (the newest started_at in the log);
     - continued_next_episode: null for a title's last episode and for censored plays.
 
-    Incremental (see rebuild_from): the plays of the rebuilt days are labelled again; a next episode
-    starts after the play it continues, so it is among them too.
+    Incremental (see rebuild_from): the plays of the rebuilt days are labelled again; a later
+    episode starts after the play it continues, so it is among them too.
 -#}
 {%- set horizon_days = var('continuation_horizon_days') -%}
-{%- set window_starts_at = rebuild_from('started_at') %}
+{%- set window_starts_at = rebuild_from('started_at', ref('stg_events__viewing_events')) %}
 
 with
 
@@ -50,7 +53,7 @@ next_episode as (
         on
             plays.user_id = later.user_id
             and plays.anime_id = later.anime_id
-            and plays.episode_number + 1 = later.episode_number
+            and plays.episode_number < later.episode_number
             and plays.started_at < later.started_at
             and plays.horizon_ends_at >= later.started_at
     where not plays.is_last_episode

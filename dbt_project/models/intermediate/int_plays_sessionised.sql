@@ -5,9 +5,10 @@
 ) }}
 
 {#-
-    Sessionisation: a user's plays belong to one session until the idle gap between the end of a play
-    and the start of the next exceeds `session_idle_minutes` (30). Plays are ordered by
-    (started_at, event_id).
+    Sessionisation: a user's plays belong to one session until the idle gap before a play exceeds
+    `session_idle_minutes` (30). The gap is measured from the latest end of all the user's earlier
+    plays, not only the previous one's: a play that overlaps a longer one (two devices at once)
+    never splits a session. Plays are ordered by (started_at, event_id).
 
     Two passes over each user's plays in that order: the first reads the previous play and numbers
     the plays with their running watched seconds, the second carries the newest session anchor
@@ -18,7 +19,7 @@
 
     Incremental (see rebuild_from): the plays of the rebuilt days are sessionised again. Each
     user's last earlier play is carried in from the existing table, so a session that spans the
-    window's start keeps its id, positions and running minutes.
+    window's start keeps its id, positions, running minutes and latest end.
 -#}
 {%- set idle_seconds = var('session_idle_minutes') * 60 -%}
 {%- set play_columns = [
@@ -27,7 +28,7 @@
     'title_popularity_members', 'is_last_episode',
 ] -%}
 
-{%- set window_starts_at = rebuild_from('started_at') %}
+{%- set window_starts_at = rebuild_from('started_at', ref('int_plays_enriched')) %}
 
 with
 
@@ -55,6 +56,7 @@ plays as (
             prior_plays.user_id,
             prior_plays.started_at,
             prior_plays.ended_at,
+            prior_plays.latest_ended_at,
             prior_plays.watched_seconds,
             prior_plays.session_id,
             prior_plays.session_started_at,
@@ -80,6 +82,7 @@ timeline as (
         user_id,
         started_at,
         ended_at,
+        ended_at as ended_by,
         watched_seconds,
         false as is_carried,
         cast(null as {{ dbt.type_bigint() }}) as carried_session_id,
@@ -94,6 +97,8 @@ timeline as (
             user_id,
             started_at,
             ended_at,
+            -- the latest end of the user's plays up to the carried one, included
+            latest_ended_at as ended_by,
             watched_seconds,
             true as is_carried,
             session_id as carried_session_id,
@@ -105,18 +110,26 @@ timeline as (
     {% endif %}
 ),
 
--- pass 1: the previous play, the play's number and the running watched seconds (one sort)
+-- pass 1: the previous play, the latest end before the play, the play's number and the running
+-- watched seconds (one sort)
 ordered as (
     select
         *,
         lag(started_at) over by_user as prev_started_at,
         lag(ended_at) over by_user as prev_ended_at,
+        max(ended_by) over by_user_before as prev_latest_ended_at,
+        max(ended_by) over by_user_so_far as latest_ended_at,
         row_number() over by_user as user_play_number,
         sum(coalesce(watched_seconds, 0)) over by_user_so_far as user_watched_seconds
     from timeline
     window
         by_user as (partition by user_id order by started_at, event_id),
-        -- the same order with an explicit frame (not every engine lets a frame extend a named window)
+        -- the same order with explicit frames (not every engine lets a frame extend a named window)
+        by_user_before as (
+            partition by user_id
+            order by started_at, event_id
+            rows between unbounded preceding and 1 preceding
+        ),
         by_user_so_far as (
             partition by user_id
             order by started_at, event_id
@@ -129,8 +142,8 @@ flagged as (
         *,
         case
             when is_carried then 0
-            when prev_ended_at is null then 1
-            when {{ seconds_between('prev_ended_at', 'started_at') }} > {{ idle_seconds }} then 1
+            when prev_latest_ended_at is null then 1
+            when {{ seconds_between('prev_latest_ended_at', 'started_at') }} > {{ idle_seconds }} then 1
             else 0
         end as starts_session
     from ordered
@@ -185,6 +198,7 @@ sessioned as (
         event_id,
         prev_started_at,
         prev_ended_at,
+        latest_ended_at,
         starts_session = 1 as is_session_start,
         -- a session is identified by the event_id of its first play
         cast(session_anchor_id as {{ dbt.type_bigint() }}) as session_id,
@@ -202,6 +216,7 @@ final as (
         {% endfor -%}
         sessioned.prev_started_at,
         sessioned.prev_ended_at,
+        sessioned.latest_ended_at,
         sessioned.is_session_start,
         sessioned.session_id,
         sessioned.session_started_at,

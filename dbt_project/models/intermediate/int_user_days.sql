@@ -11,7 +11,7 @@
     Incremental (see rebuild_from): the rebuilt days are grouped again.
 -#}
 
-{%- set window_starts_at = rebuild_from('active_on') %}
+{%- set window_starts_at = rebuild_from('active_on', ref('viewing_events'), plays='sum(n_plays)') %}
 
 with
 

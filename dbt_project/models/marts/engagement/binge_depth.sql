@@ -1,6 +1,7 @@
 {#-
     Binge depth distributions, per title and over all titles (scope = 'all_titles', anime_id null):
-    - depth_measure = 'session_episodes': plays per session (per title: plays of that title in a session);
+    - depth_measure = 'session_episodes': episodes per session (per title: episodes of that title in a
+      session; a resumed piece or a second view of an episode in the session is not another one);
     - depth_measure = 'deepest_episode': deepest episode reached per user-title.
     One row per (scope, anime_id, depth_measure, episode_depth) with the count, its share and the share at
     least that deep.
@@ -20,12 +21,20 @@ user_titles as (
     select * from {{ ref('int_user_titles_aggregated') }}
 ),
 
+session_episodes as (
+    select distinct
+        session_id,
+        anime_id,
+        episode_number
+    from plays
+),
+
 session_titles as (
     select
         session_id,
         anime_id,
-        count(*) as n_plays
-    from plays
+        count(*) as n_episodes
+    from session_episodes
     group by session_id, anime_id
 ),
 
@@ -34,14 +43,14 @@ observations as (
         'title' as scope,
         anime_id,
         'session_episodes' as depth_measure,
-        n_plays as episode_depth
+        n_episodes as episode_depth
     from session_titles
     union all
     select
         'all_titles' as scope,
         cast(null as {{ dbt.type_string() }}) as anime_id,
         'session_episodes' as depth_measure,
-        n_plays as episode_depth
+        n_episodes as episode_depth
     from sessions
     union all
     select

@@ -2,11 +2,14 @@
     Episode-to-episode retention per title and over all titles (scope = 'all_titles', anime_id null).
 
     Discrete-time Kaplan-Meier over episodes, built on the play labels so that it uses the same
-    censoring as everything else: the step k -> k+1 of a user-title is observed when its episode-k
-    play has a resolved label (the next episode was played within H, or H has fully elapsed before
-    the window end); a play whose horizon runs past the window end is censored and leaves the risk
-    set without counting as a drop. (Counting a user-title as "still active" instead would keep the
-    quick continuers of the last H days and drop their non-continuing peers: an upward bias.)
+    censoring as everything else. It counts user-titles, never plays: the step past episode k of a
+    user-title is read from the label of its first play of episode k, observed when that label is
+    resolved (a later episode was played within H, or H has fully elapsed before the window end); a
+    play whose horizon runs past the window end is censored and leaves the risk set without
+    counting as a drop. A rewatch or a resumed piece of episode k is neither a second entry nor a
+    drop; a user-title that skips episode k went past k - 1 and is not at risk at k.
+    (Counting a user-title as "still active" instead would keep the quick continuers of the last H
+    days and drop their non-continuing peers: an upward bias.)
         viewers_reached(k) = user-titles whose deepest episode is k or later,
         at_risk(k) = user-titles with a resolved label at episode k, dropped(k) = those labelled 0,
         censored(k) = user-titles whose episode-k play is censored,
@@ -27,16 +30,39 @@ plays as (
     select * from {{ ref('viewing_events') }}
 ),
 
+-- the whole of each user-title's first view of an episode (all its pieces)
+first_views as (
+    select
+        anime_id,
+        episode_number,
+        max(view_completion) as view_completion
+    from plays
+    where is_first_view
+    group by anime_id, episode_number, view_id
+),
+
+view_completion as (
+    select
+        anime_id,
+        episode_number,
+        count(*) as n_first_views,
+        sum(view_completion) as sum_view_completion
+    from first_views
+    group by anime_id, episode_number
+),
+
+-- a user-title enters episode k's risk set once, by its first play of k
 episode_viewers as (
     select
         anime_id,
         episode_number,
         sum(case when is_first_episode_play then 1 else 0 end) as viewers_played,
         count(*) as n_plays,
-        sum(completion) as sum_completion,
-        sum(case when continued_next_episode is not null then 1 else 0 end) as n_resolved,
-        sum(case when not continued_next_episode then 1 else 0 end) as n_dropped,
-        sum(case when is_censored then 1 else 0 end) as n_censored
+        sum(case when is_first_episode_play and continued_next_episode is not null then 1 else 0 end)
+            as n_resolved,
+        sum(case when is_first_episode_play and not continued_next_episode then 1 else 0 end)
+            as n_dropped,
+        sum(case when is_first_episode_play and is_censored then 1 else 0 end) as n_censored
     from plays
     group by anime_id, episode_number
 ),
@@ -82,7 +108,8 @@ per_title as (
         coalesce(episode_viewers.n_censored, 0) as n_censored,
         coalesce(episode_viewers.viewers_played, 0) as viewers_played,
         coalesce(episode_viewers.n_plays, 0) as n_plays,
-        episode_viewers.sum_completion
+        view_completion.n_first_views,
+        view_completion.sum_view_completion
     from title_episodes
     left join endpoints
         on
@@ -92,6 +119,10 @@ per_title as (
         on
             title_episodes.anime_id = episode_viewers.anime_id
             and title_episodes.episode_number = episode_viewers.episode_number
+    left join view_completion
+        on
+            title_episodes.anime_id = view_completion.anime_id
+            and title_episodes.episode_number = view_completion.episode_number
 ),
 
 all_titles as (
@@ -105,7 +136,8 @@ all_titles as (
         sum(n_censored) as n_censored,
         sum(viewers_played) as viewers_played,
         sum(n_plays) as n_plays,
-        sum(sum_completion) as sum_completion
+        sum(n_first_views) as n_first_views,
+        sum(sum_view_completion) as sum_view_completion
     from per_title
     group by episode_number
 ),
@@ -190,7 +222,7 @@ final as (
         cast(viewers_played as {{ dbt.type_bigint() }}) as viewers_played,
         cast(viewers_reached as {{ dbt.type_bigint() }}) as viewers_reached,
         cast(n_plays as {{ dbt.type_bigint() }}) as plays,
-        cast(sum_completion / nullif(n_plays, 0) as {{ type_double() }}) as mean_completion,
+        cast(sum_view_completion / nullif(n_first_views, 0) as {{ type_double() }}) as mean_completion,
         cast(
             cast(viewers_reached_next as {{ type_double() }}) / viewers_reached as {{ type_double() }}
         ) as step_retention,

@@ -14,7 +14,9 @@
     every user; the week before them is read only for "active the week before".
 -#}
 
-{%- set rebuilt_from = rebuild_from('week_started_on') %}
+{%- set rebuilt_from = rebuild_from(
+    'week_started_on', ref('viewing_events'), plays='sum(n_plays)', period='week'
+) %}
 {%- set previous_week_starts_on = "cast(" ~ dbt.date_trunc('week', dbt.dateadd('day', -7, rebuilt_from))
     ~ " as date)" %}
 

@@ -5,11 +5,12 @@
 ) }}
 
 {#-
-    One row per play: the play, its session, its label and the engagement features the marts use.
+    One row per play: the play, its session, its view, its label and the engagement features the
+    marts use.
     Incremental (see rebuild_from): the plays of the rebuilt days are written again.
 -#}
 
-{%- set window_starts_at = rebuild_from('started_at') %}
+{%- set window_starts_at = rebuild_from('started_at', ref('int_plays_sessionised')) %}
 
 with
 
@@ -20,6 +21,11 @@ sessionised as (
 
 labelled as (
     select * from {{ ref('int_plays_labelled') }}
+    where started_at >= {{ window_starts_at }}
+),
+
+firsts as (
+    select * from {{ ref('int_play_firsts') }}
     where started_at >= {{ window_starts_at }}
 ),
 
@@ -51,7 +57,12 @@ final as (
         labelled.label_resolved_at,
         labelled.is_censored,
         labelled.continued_next_episode,
-        features.is_first_episode_play,
+        firsts.is_first_episode_play,
+        firsts.view_id,
+        firsts.is_resumed,
+        firsts.is_rewatch,
+        firsts.is_first_view,
+        firsts.view_completion,
         features.trailing_7d_plays,
         features.engagement_tier,
         -- the day partition a Spark build overwrites (incremental contract)
@@ -59,6 +70,8 @@ final as (
     from sessionised
     inner join labelled
         on sessionised.event_id = labelled.event_id
+    inner join firsts
+        on sessionised.event_id = firsts.event_id
     inner join features
         on sessionised.event_id = features.event_id
 )

@@ -1,8 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='event_id',
-    partition_by=day_partition('started_on'),
-) }}
+{{ config(materialized='table') }}
 
 {#-
     The training table of the next-episode model: one row per labelled, uncensored play (not a
@@ -12,21 +8,19 @@
     the cutoff with its run (ml.model_runs.split_cutoff_at), so a build never moves a play from one
     split to the other behind a run's back.
 
-    Incremental (see rebuild_from): the uncensored plays of the rebuilt days are written again.
+    Rebuilt whole on every build: a join of two incremental tables, filtered (its rows are not
+    one per play, so it does not take part in the incremental contract).
 -#}
-
-{%- set window_starts_at = rebuild_from('started_at') %}
 
 with
 
 labels as (
     select * from {{ ref('int_plays_labelled') }}
-    where continued_next_episode is not null and started_at >= {{ window_starts_at }}
+    where continued_next_episode is not null
 ),
 
 features as (
     select * from {{ ref('int_play_features') }}
-    where started_at >= {{ window_starts_at }}
 ),
 
 final as (
