@@ -159,31 +159,26 @@ reached as (
     from unioned
 ),
 
-at_risk as (
-    select
-        *,
-        n_resolved as at_risk
-    from reached
-),
-
 steps as (
     select
         *,
+        n_resolved as at_risk,
         lead(viewers_reached) over (partition by scope, anime_id order by episode_number)
             as viewers_reached_next,
         case
-            when at_risk = 0 then 0.0
-            when n_dropped < at_risk then ln(1.0 - cast(n_dropped as {{ type_double() }}) / at_risk)
+            when n_resolved = 0 then 0.0
+            when n_dropped < n_resolved
+                then ln(1.0 - cast(n_dropped as {{ type_double() }}) / n_resolved)
         end as log_step,
-        case when at_risk > 0 and n_dropped = at_risk then 1 else 0 end as is_wipeout,
+        case when n_resolved > 0 and n_dropped = n_resolved then 1 else 0 end as is_wipeout,
         case
-            when n_dropped < at_risk
+            when n_dropped < n_resolved
                 then
                     cast(n_dropped as {{ type_double() }})
-                    / (cast(at_risk as {{ type_double() }}) * (at_risk - n_dropped))
+                    / (cast(n_resolved as {{ type_double() }}) * (n_resolved - n_dropped))
             else 0
         end as greenwood_term
-    from at_risk
+    from reached
 ),
 
 cumulative as (
