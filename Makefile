@@ -16,12 +16,24 @@ DAYS ?= 60
 SEED ?= 42
 # Catalogue file for ingest (override: make run INGEST_SOURCE=/path/to/anime-offline-database.json.zst).
 INGEST_SOURCE ?= data/anime-offline-database-sample.json.gz
+# A platform's own log instead of the simulator (README, "Bring your own logs"; docs/ingest-events.md):
+#   make run LOGS=plays.csv MAPPING=mapping.toml [USERS_FILE=users.csv] [AS_OF=2026-11-01T00:00:00Z]
+# (only from the command line, like ENGINE: a LOGS in the shell's environment is not this one)
+cli_var = $(if $(filter command line,$(origin $(1))),$($(1)))
+LOGS := $(call cli_var,LOGS)
+MAPPING := $(call cli_var,MAPPING)
+USERS_FILE := $(call cli_var,USERS_FILE)
+AS_OF := $(call cli_var,AS_OF)
+# the step that writes raw.viewing_events and raw.users: the simulator, or the platform's log
+LOG_STEP := $(if $(LOGS),events,simulate)
 
-.PHONY: help venv venv-spark run ingest catalog simulate build train publish test test-spark lint pytest dashboard bench clean
+.PHONY: help venv venv-spark run ingest catalog simulate events build train publish test test-spark lint pytest dashboard bench clean
 
 help:
 	@echo "make run        create .venv, install, and build the whole warehouse on the embedded catalogue"
 	@echo "                (ENGINE=spark: dbt builds on a local Spark; docs/spark.md)"
+	@echo "                (LOGS=plays.csv MAPPING=mapping.toml [USERS_FILE=users.csv]: a platform's own"
+	@echo "                log instead of the simulator; README, \"Bring your own logs\")"
 	@echo "make test       ruff + sqlfluff + pytest (builds a small warehouse of its own)"
 	@echo "make test-spark the same small log built on Spark and on DuckDB, every table compared (needs Java 17)"
 	@echo "make dashboard  open the Streamlit dashboard on http://127.0.0.1:8501"
@@ -62,6 +74,14 @@ simulate: venv
 	@echo "==> simulator: $(USERS) users over $(DAYS) days (seed $(SEED))"
 	$(BIN)/python -m simulator --users $(USERS) --days $(DAYS) --seed $(SEED)
 
+# the platform's log replaces raw.viewing_events and raw.users (and drops `sim`); the rows it cannot
+# load go to raw.viewing_events_rejects and raw.users_rejects with their reasons
+events: venv
+	@test -n "$(LOGS)" || { echo "error: make events needs LOGS=path/to/plays (and MAPPING=file.toml)"; exit 1; }
+	@echo "==> ingest events: $(LOGS)$(if $(USERS_FILE), and $(USERS_FILE)) into raw.viewing_events, raw.users"
+	$(BIN)/python -m ingest events --plays '$(LOGS)' $(if $(MAPPING),--mapping '$(MAPPING)') \
+		$(if $(USERS_FILE),--users '$(USERS_FILE)') $(if $(AS_OF),--as-of '$(AS_OF)')
+
 # Which engine dbt builds on: duckdb (default) or spark (docs/spark.md). Either way ingest and the
 # simulator write the platform's log into the DuckDB file; on Spark it is exported to a Parquet lake,
 # dbt builds there, and the ML step, publish and the dashboard read the Spark tables through a
@@ -76,6 +96,9 @@ SPARK_VIEWS := $(ANIME_SPARK_HOME)/warehouse.duckdb
 DBT_SPARK_FLAGS := $(DBT_FLAGS) --target spark
 
 ifeq ($(ENGINE),spark)
+ifneq ($(LOGS),)
+$(error LOGS= runs on DuckDB only for now (the Spark flow exports a simulated run's raw and sim schemas))
+endif
 # Spark's install and Java are checked before the log is simulated
 run: venv-spark
 # a full refresh, as on DuckDB
@@ -100,8 +123,8 @@ publish: venv
 SUMMARY_FLAGS := --warehouse $(SPARK_VIEWS)
 dashboard: export ANIME_WAREHOUSE := $(SPARK_VIEWS)
 else ifeq ($(ENGINE),duckdb)
-# a full refresh: the simulate step replaces the log (after `python -m simulator --append`, run
-# `dbt build` in dbt_project/ for an incremental build)
+# a full refresh: the simulate (or events) step replaces the log (after `python -m simulator --append`
+# or `python -m ingest events --append`, run `dbt build` in dbt_project/ for an incremental build)
 build: venv
 	@echo "==> dbt: staging -> intermediate -> marts, with tests"
 	$(DBT) build --exclude tag:ml_outputs --full-refresh $(DBT_FLAGS) --quiet
@@ -118,7 +141,7 @@ else
 $(error ENGINE is duckdb or spark, not '$(ENGINE)')
 endif
 
-run: venv ingest catalog simulate build train publish
+run: venv ingest catalog $(LOG_STEP) build train publish
 	@$(BIN)/python -m warehouse.summary $(SUMMARY_FLAGS)
 
 lint: venv

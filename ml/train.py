@@ -185,8 +185,8 @@ def run(
         f"{train.n:,} train plays before {cutoff} and {val.n:,} validation plays from it, from {path}",
         quiet,
     )
-    if truth is None:
-        print(oracle.NO_TRUTH_MESSAGE, flush=True)
+    if truth is None:  # a platform's own log (`python -m ingest events`): nothing to grade against
+        _log(f"{oracle.NO_TRUTH_MESSAGE} (the warehouse has no sim.event_truth)", quiet)
 
     models = _fit_models(train, quiet)
     scores = _score(models, val)

@@ -275,8 +275,14 @@ def print_report(path: Path | None) -> None:
         raise SimulatorError(f"no warehouse at {target}: run `python -m simulator` first")
     con = connect(target, read_only=True)
     try:
-        if not table_exists(con, "sim", "run") or not table_exists(con, "raw", "viewing_events"):
+        if not table_exists(con, "raw", "viewing_events"):
             raise SimulatorError(f"no simulation in {target}: run `python -m simulator` first")
+        if not table_exists(con, "sim", "run"):
+            # a platform's own log (`python -m ingest events` drops `sim`): no run, no targets
+            raise SimulatorError(
+                f"the calibration report needs a simulated run, and {target} has none (no `sim` "
+                "schema: its plays are a platform's own log); simulate one with `python -m simulator`"
+            )
         print(summary(con))
         print(format_report(compute(con)))
     finally:

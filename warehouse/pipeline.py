@@ -74,6 +74,29 @@ def ingest(warehouse: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return run_stage(python("-m", "ingest", "--warehouse", str(warehouse), *extra), warehouse)
 
 
+def ingest_events(
+    warehouse: Path,
+    plays: Path,
+    *extra: str,
+    users: Path | None = None,
+    mapping: Path | None = None,
+    as_of: str | None = None,
+    append: bool = False,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m ingest events`: a platform's own log into raw.viewing_events and raw.users."""
+    args = ["-m", "ingest", "events", "--warehouse", str(warehouse), "--plays", str(plays)]
+    if users is not None:
+        args += ["--users", str(users)]
+    if mapping is not None:
+        args += ["--mapping", str(mapping)]
+    if as_of is not None:
+        args += ["--as-of", as_of]
+    if append:
+        args.append("--append")
+    return run_stage(python(*args, *extra), warehouse, check=check)
+
+
 def dbt(warehouse: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """`dbt <args>` inside dbt_project with the project's own profile."""
     command = [str(VENV_BIN / "dbt"), *args, "--profiles-dir", ".", "--project-dir", "."]

@@ -1,8 +1,9 @@
 """What the default run produced: ``python -m warehouse.summary [--warehouse PATH]``.
 
-Prints the rows of every mart and, when ``ml.model_runs`` exists, the latest training run's split
-(the cutoff it stored) and its headline metrics on the validation plays. Used at the end of
-``make run``.
+Prints where the plays came from (a simulated run, or a platform's own log and how many of its
+rows were rejected), the rows of every mart and, when ``ml.model_runs`` exists, the latest
+training run's split (the cutoff it stored) and its headline metrics on the validation plays.
+Used at the end of ``make run``.
 """
 
 from __future__ import annotations
@@ -89,8 +90,25 @@ def run_split(con: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
     return f"  split: {n_train:,} train plays before {cutoff}, {n_validation:,} validation plays from it"
 
 
+REJECT_TABLES = (("viewing_events_rejects", "plays"), ("users_rejects", "users"))
+
+
+def log_source(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Where the plays came from: a simulated run, or a platform's own log and what it rejected."""
+    if not table_exists(con, "raw", "viewing_events"):
+        return []
+    if table_exists(con, "sim", "run"):
+        return ["log: simulated (`python -m simulator report` compares it with published figures)"]
+    lines = ["log: a platform's own (no `sim` schema): no oracle for the model, no simulator report"]
+    for table, what in REJECT_TABLES:
+        if table_exists(con, "raw", table):
+            row = con.execute(f"select count(*) from raw.{table}").fetchone()
+            lines.append(f"  {what} rejected: {int(row[0]) if row else 0:,} (raw.{table}, with reasons)")
+    return lines
+
+
 def render(con: duckdb.DuckDBPyConnection) -> str:
-    lines = []
+    lines = log_source(con)
     marts = mart_rows(con)
     if not marts:
         lines.append("no marts yet: run `make build`")

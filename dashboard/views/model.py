@@ -119,30 +119,45 @@ def pick_run() -> str | None:
     return str(run_id) if run_id is not None else None
 
 
+NO_ORACLE_NOTICE = (
+    "No oracle for this run: the warehouse holds no simulator ground truth (`sim.event_truth`), "
+    "as on a platform's own log, where nobody knows each play's true probability of continuing. "
+    "The model is graded against its two baselines only."
+)
+
+
 def kpi_row(run_id: str) -> None:
     r = data.query(RUN_SQL, [run_id], tables=[RUNS]).iloc[0]
-    gap = (
-        f"{ui.fmt_float(r['auc_gap'], 3)} ± {ui.fmt_float(r['auc_gap_se'], 3)}"
-        if bool(r["has_oracle"]) and pd.notna(r["auc_gap"])
-        else "–"
-    )
+    has_oracle = bool(r["has_oracle"])
+    oracle_kpis = []
+    if has_oracle:
+        gap = (
+            f"{ui.fmt_float(r['auc_gap'], 3)} ± {ui.fmt_float(r['auc_gap_se'], 3)}"
+            if pd.notna(r["auc_gap"])
+            else "–"
+        )
+        oracle_kpis = [
+            (
+                "Oracle AUC",
+                ui.fmt_float(r["oracle_roc_auc"], 3),
+                "AUC of the simulator's true probabilities: the Bayes ceiling",
+            ),
+            ("Gap to oracle (AUC)", gap, "oracle minus model, with its DeLong standard error"),
+        ]
     ui.kpis(
         [
             ("Model ROC AUC", ui.fmt_float(r["roc_auc"], 3), "validation plays, later in time"),
             ("Logistic baseline AUC", ui.fmt_float(r["baseline_logreg_roc_auc"], 3), None),
             ("Episode-rate baseline AUC", ui.fmt_float(r["baseline_episode_roc_auc"], 3), None),
-            (
-                "Oracle AUC",
-                ui.fmt_float(r["oracle_roc_auc"], 3) if bool(r["has_oracle"]) else "–",
-                "AUC of the simulator's true probabilities: the Bayes ceiling",
-            ),
-            ("Gap to oracle (AUC)", gap, "oracle minus model, with its DeLong standard error"),
+            *oracle_kpis,
             ("Brier score", ui.fmt_float(r["brier"], 4), "mean squared error of probabilities"),
             ("Validation plays", ui.fmt_int(r["validation_rows"]), None),
             ("Training plays", ui.fmt_int(r["train_rows"]), "earlier plays the model learnt from"),
         ],
         per_row=4,
     )
+    if not has_oracle:
+        st.info(NO_ORACLE_NOTICE, icon=":material/info:")
 
 
 def scoreboard(run_id: str) -> None:
@@ -326,7 +341,7 @@ def importance_and_buckets(run_id: str) -> None:
 snap = ui.header(
     "Model",
     "Next-episode continuation classifier (`python ml/train.py`), graded on later plays against "
-    "two baselines and the simulator's true probabilities.",
+    "two baselines and, on a simulated log, the simulator's true probabilities.",
 )
 if snap is not None:
     with ui.guarded("Model"):
