@@ -200,7 +200,8 @@ def lifecycle() -> None:
 
 snap = ui.header(
     "Overview",
-    "How a simulated streaming audience watches anime: reach, depth and rhythm of viewing, from "
+    "How the audience in the log watches anime (simulated, or a platform's own): reach, depth and "
+    "rhythm of viewing, from "
     "the dbt marts of the last published build.",
 )
 if snap is not None:
