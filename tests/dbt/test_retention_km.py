@@ -1,6 +1,8 @@
 """Kaplan-Meier episode survival and its Greenwood interval against a plain-Python computation.
 
-Independent of the SQL: it starts from raw.viewing_events and the episode list, not from any model.
+Independent of the SQL: it starts from raw.viewing_events and the episode list, not from any model,
+and applies docs/real-logs.md's rules (user-titles by their first play of an episode; going past
+an episode is playing any later one) on a fixture that holds rewatches.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def expected(engagement_warehouse: Path) -> dict:
     con = duckdb.connect(str(engagement_warehouse), read_only=True)
     try:
         plays = con.execute(
-            "select user_id, anime_id, episode_number, started_at from raw.viewing_events"
+            "select user_id, anime_id, episode_number, started_at, event_id from raw.viewing_events"
         ).fetchall()
         n_episodes = dict(
             con.execute("select anime_id, max(episode_number) from marts.episodes group by 1").fetchall()
@@ -44,17 +46,22 @@ def expected(engagement_warehouse: Path) -> dict:
     finally:
         con.close()
     window_end = max(p[3] for p in plays)
-    starts: dict[tuple, list] = defaultdict(list)
-    for user, anime, ep, at in plays:
-        starts[(user, anime, ep)].append(at)
-    # per title and pooled: k -> [resolved, dropped]; a title's curve runs to its deepest episode
+    # each user-title's plays, and its first play of each episode (earliest; lowest id on a tie)
+    title_plays: dict[tuple, list] = defaultdict(list)
+    first_play: dict[tuple, tuple] = {}
+    for user, anime, ep, at, event_id in plays:
+        title_plays[(user, anime)].append((ep, at))
+        key = (user, anime, ep)
+        first_play[key] = min(first_play.get(key, (at, event_id)), (at, event_id))
+    # per title and pooled: k -> [resolved, dropped], one entry per user-title, by its first play of
+    # k; going past k is a play of any later episode within H (a skip counts)
     counts: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for user, anime, ep, at in plays:
+    for (user, anime, ep), (at, _) in first_play.items():
         for key in (("title", anime), ("all_titles", None)):
             counts[key][ep]  # the episode was reached: it gets a row even if nothing resolves
         if ep == n_episodes[anime] or at + HORIZON > window_end:
             continue  # the last episode has no next step; a censored play resolves nothing
-        continued = any(at < nxt <= at + HORIZON for nxt in starts.get((user, anime, ep + 1), []))
+        continued = any(later > ep and at < nxt <= at + HORIZON for later, nxt in title_plays[(user, anime)])
         for key in (("title", anime), ("all_titles", None)):
             counts[key][ep][0] += 1
             counts[key][ep][1] += 0 if continued else 1
