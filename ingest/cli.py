@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.errors import IngestError
+from ingest.events.cli import main as events_main
 from ingest.load import ingest
 from warehouse import REPO_ROOT, warehouse_path
 
@@ -21,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m ingest",
         description="Load an anime-offline-database release (.json, .json.gz, .json.zst, .jsonl, "
         ".jsonl.zst) and the MAL popularity CSV into raw.anime_catalog, "
-        "raw.anime_catalog_rejects and raw.anime_popularity.",
+        "raw.anime_catalog_rejects and raw.anime_popularity. `python -m ingest events --help`: load a "
+        "platform's viewing log instead of simulating one.",
     )
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="catalogue file")
     parser.add_argument("--popularity", type=Path, default=DEFAULT_POPULARITY, help="popularity CSV")
@@ -35,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["events"]:  # `python -m ingest events ...`: a platform's viewing log
+        return events_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     target = warehouse_path(args.warehouse)
     try:
         result = ingest(args.source, args.popularity, target)
