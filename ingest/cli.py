@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.errors import IngestError
+from ingest.errors import IngestError, report
 from ingest.events.cli import main as events_main
 from ingest.load import ingest
 from warehouse import REPO_ROOT, warehouse_path
@@ -44,13 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     target = warehouse_path(args.warehouse)
     try:
         result = ingest(args.source, args.popularity, target)
-    except IngestError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except duckdb.Error as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        print(f"error: warehouse {target}: {first}", file=sys.stderr)
-        return 2
+    except (IngestError, duckdb.Error) as exc:
+        return report(exc, target)
     fmt = result.source_format
     if fmt.note:
         print(f"note: {fmt.note}")

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.detect import SourceFormat, detect_format
-from ingest.errors import IngestError
+from ingest.errors import IngestError, first_line
 from ingest.validate import reject_reason_sql, typed_columns_sql
 
 MAX_DOCUMENT_BYTES = 2_000_000_000  # the whole release is one JSON object of ~40 MB; allow growth
@@ -30,11 +30,6 @@ class IngestResult:
     release_last_update: str | None
     source_format: SourceFormat
     seconds: float
-
-
-def _one_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def _stage_entries(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat) -> str | None:
@@ -78,7 +73,7 @@ def _stage_entries(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat
             )
             meta_sql = "select entry ->> '$.lastUpdate' from _lines where line_index = 0"
     except duckdb.Error as exc:
-        raise IngestError(f"{path}: cannot read as JSON: {_one_line(exc)}") from None
+        raise IngestError(f"{path}: cannot read as JSON: {first_line(exc)}") from None
     row = con.execute(meta_sql).fetchone()
     return row[0] if row else None
 
@@ -135,7 +130,7 @@ def _stage_popularity(con: duckdb.DuckDBPyConnection, path: Path) -> int:
             [str(path)],
         )
     except duckdb.Error as exc:
-        raise IngestError(f"{path}: cannot read popularity CSV: {_one_line(exc)}") from None
+        raise IngestError(f"{path}: cannot read popularity CSV: {first_line(exc)}") from None
     duplicates = con.execute("select count(*) - count(distinct mal_id) from _popularity").fetchone()[0]
     if duplicates:
         raise IngestError(f"{path}: {duplicates} duplicated mal_id rows")
@@ -188,7 +183,7 @@ def ingest(source: Path, popularity: Path, warehouse: Path) -> IngestResult:
     try:
         con = duckdb.connect(str(warehouse))
     except duckdb.Error as exc:
-        raise IngestError(f"{warehouse}: cannot open the warehouse: {_one_line(exc)}") from None
+        raise IngestError(f"{warehouse}: cannot open the warehouse: {first_line(exc)}") from None
     try:
         return _load(con, source, popularity, fmt, started)
     except BaseException:

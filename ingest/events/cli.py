@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from ingest.errors import IngestError
+from ingest.errors import IngestError, report
 from ingest.events.load import Options, ingest_events
 from ingest.events.result import EventsResult
 from warehouse import warehouse_path
@@ -123,13 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             progress=lambda line: print(line, flush=True),
         )
         result = ingest_events(options)
-    except IngestError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except duckdb.Error as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        print(f"error: warehouse {target}: {first}", file=sys.stderr)
-        return 2
+    except (IngestError, duckdb.Error) as exc:
+        return report(exc, target)
     for line in summary(result, target):
         print(line)
     return 0
