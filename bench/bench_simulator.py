@@ -54,8 +54,9 @@ _GENERATE_ONLY = """
 import datetime as dt, json, sys, time
 import duckdb
 from simulator.config import load_config
-from simulator.population import DAY, signed_up_batches
-from simulator.progression import POOL_USERS, Window, simulate
+from simulator.clock import DAY, Window
+from simulator.population import signed_up_batches
+from simulator.progression import POOL_USERS, simulate
 from simulator.titles import load_catalogue
 db, users, days = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 con = duckdb.connect(db, read_only=True)

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator import rng
+from simulator.clock import DAY, HOUR
 from simulator.config import Config
 from simulator.titles import Catalogue
-
-DAY = 86400.0
-HOUR = 3600.0
 
 
 @dataclass

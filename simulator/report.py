@@ -12,9 +12,10 @@ import duckdb
 
 from simulator.errors import SimulatorError
 from warehouse import connect, table_exists, warehouse_path
+from warehouse.settings import continuation_horizon_days, session_idle_minutes
 
-HORIZON_DAYS = 14
-SESSION_IDLE_MINUTES = 30
+HORIZON_DAYS = continuation_horizon_days()
+SESSION_IDLE_MINUTES = session_idle_minutes()
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def compute(con: duckdb.DuckDBPyConnection) -> list[Figure]:
     steps = {int(r[0]): float(r[1]) for r in con.execute(_STEP).fetchall()}
     figs.append(
         Figure(
-            "step retention episode 1 -> 2 (14 d)",
+            f"step retention episode 1 -> 2 ({HORIZON_DAYS} d)",
             steps.get(1, float("nan")),
             0.45,
             0.72,
@@ -110,7 +111,7 @@ def compute(con: duckdb.DuckDBPyConnection) -> list[Figure]:
     )
     figs.append(
         Figure(
-            "step retention episode 2 -> 3 (14 d)",
+            f"step retention episode 2 -> 3 ({HORIZON_DAYS} d)",
             steps.get(2, float("nan")),
             0.65,
             0.90,

@@ -13,10 +13,12 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
+from simulator.clock import DAY, Window
 from simulator.config import Config, config_from_json
 from simulator.errors import SimulatorError
-from simulator.population import DAY, Users, categorical, signed_up_batches
-from simulator.progression import LOGIT_TERMS, POOL_USERS, Window, simulate
+from simulator.events import LOGIT_TERMS
+from simulator.population import Users, categorical, signed_up_batches
+from simulator.progression import POOL_USERS, simulate
 from simulator.titles import MISSING_MARTS, Catalogue, load_catalogue
 from simulator.writer import Writer, drop_staging
 from warehouse import connect, warehouse_path

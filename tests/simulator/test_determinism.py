@@ -32,7 +32,7 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from simulator import progression
+from simulator import pool, progression
 from tests.simulator.conftest import simulate, table
 from warehouse import REPO_ROOT
 
@@ -168,7 +168,7 @@ def test_title_history_without_bitset_is_identical(
 ) -> None:
     """Large chunks x catalogues keep started titles as a list instead of bits: same output."""
     a = tiny_warehouse("a")
-    monkeypatch.setattr(progression, "BITSET_MAX_BYTES", 0)
+    monkeypatch.setattr(pool, "BITSET_MAX_BYTES", 0)
     simulate(a, users=300, days=30, chunk_users=10000)
     assert_pinned(a)
 
