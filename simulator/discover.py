@@ -107,6 +107,7 @@ def discover(
         flat = pool.flat(new_rows, slots)
         pool.slot_title[flat] = new_titles
         pool.slot_episode[flat] = 1
+        pool.clear_shapes(flat)
         pool.slot_affinity[flat] = affinity(pool, cat, cfg, new_rows, new_titles, u[starts])
         pool.started.add(new_rows, new_titles)
     plan_next_discovery(pool, cfg, rows, t, u)

@@ -41,7 +41,12 @@ EVENT_COLUMNS: dict[str, type] = {
     "will_continue": np.bool_,
     "interest": np.float64,
     **dict.fromkeys(LOGIT_TERMS, np.float32),
+    "is_resumed_piece": np.bool_,  # the second play of a view (the rest of an abandoned play)
+    "is_rewatch": np.bool_,  # an episode of a title watched again after its finale
+    "skipped_episodes": np.int32,  # episodes skipped right before this play (0 or 1)
 }
+# The truth of a view, shared by its two plays when it is resumed (kept in the slot in between).
+VIEW_TRUTH = ("p_continue", "will_continue", "interest", *LOGIT_TERMS, "is_rewatch")
 
 
 def event_id(user_id: np.ndarray, ordinal: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 from simulator import rng
 from simulator.clock import DAY, HOUR, MAX_NEXT_GAP, SESSION_GAP
 from simulator.config import Config
-from simulator.events import LOGIT_TERMS, event_id
+from simulator.events import LOGIT_TERMS, VIEW_TRUTH, event_id
 from simulator.pool import Pool, sigmoid
 from simulator.population import pick
 from simulator.titles import Catalogue
@@ -22,7 +22,8 @@ from simulator.titles import Catalogue
 # each is drawn only for the plays that use it).
 (U_INTEREST1, U_INTEREST2, U_ABANDON, U_ABANDON_AT, U_CONTINUE, U_BINGE, U_PAUSE) = range(7)
 (U_LATER_DAY, U_LATER_HOUR1, U_LATER_HOUR2, U_LATER_WEEKEND, U_BROWSE, U_BROWSE_DELAY) = range(7, 13)
-(U_SWITCH_DEVICE, U_DEVICE) = range(13, 15)
+(U_SWITCH_DEVICE, U_DEVICE, U_RESUME, U_RESUME_GAP, U_SKIP, U_REWATCH) = range(13, 19)
+RESUME_GAP_MIN, RESUME_GAP_MAX = 60.0, 20 * HOUR
 
 
 class TitleTerms:
@@ -59,6 +60,10 @@ def _session(
     return position, start, device
 
 
+def _seconds(fraction: np.ndarray, duration: np.ndarray) -> np.ndarray:
+    return np.minimum(np.maximum(np.round(fraction * duration), 1), duration).astype(np.int64)
+
+
 def _watch(
     pool: Pool,
     cfg: Config,
@@ -67,21 +72,30 @@ def _watch(
     duration: np.ndarray,
     h: np.ndarray,
     u: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The episode's interest and the seconds watched: interest is revealed (mostly) by how much."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The episode's interest, the seconds watched in this play, and in the whole view.
+
+    Interest is revealed (mostly) by how much is watched. An abandoned play stops somewhere inside
+    the episode; a resumed one (a share of those) is finished later: its view then holds the
+    seconds the user would have watched without stopping.
+    """
     comp = cfg.completion
     interest = (
         affinity + pool.interest_from_engagement[rows] + comp["episode_sd"] * rng.normal(u[:, 0], u[:, 1])
     )
     fraction = sigmoid(comp["full_intercept"] + comp["full_slope"] * interest)
     abandon = u[:, 2] < sigmoid(comp["abandon_intercept"] - comp["abandon_slope"] * interest)
+    view = watched = _seconds(fraction, duration)
     ai = abandon.nonzero()[0]
-    if ai.size:  # an abandoned play stops somewhere inside the episode
-        u_at = rng.slot_uniforms(h[ai], (U_ABANDON_AT,))[:, 0]
+    if ai.size:
+        ua = rng.slot_uniforms(h[ai], (U_ABANDON_AT, U_RESUME))
         lo, hi = comp["abandon_min"], comp["abandon_max"]
-        fraction[ai] = fraction[ai] * (lo + (hi - lo) * u_at)
-    watched = np.minimum(np.maximum(np.round(fraction * duration), 1), duration).astype(np.int64)
-    return interest, watched
+        watched = watched.copy()
+        watched[ai] = _seconds(fraction[ai] * (lo + (hi - lo) * ua[:, 0]), duration[ai])
+        resumed = (ua[:, 1] < comp["resume_share"]) & (view[ai] > watched[ai])
+        view = watched.copy()
+        view[ai[resumed]] = _seconds(fraction[ai[resumed]], duration[ai[resumed]])
+    return interest, watched, view
 
 
 def _continuation_logit(
@@ -160,6 +174,13 @@ def _maybe_browse(
         pool.discovery_due[rows[browse]] = np.minimum(pool.discovery_due[rows[browse]], at)
 
 
+def _plan_resume(cfg: Config, t_end: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """When the rest of each resumed view is played: a gap (minutes to hours) after the first piece."""
+    u = rng.slot_uniforms(h, (U_RESUME_GAP,))[:, 0]
+    gap = np.floor(-np.log(u) * cfg.completion["resume_gap_mean_minutes"] * 60.0)
+    return t_end + np.minimum(np.maximum(gap, RESUME_GAP_MIN), RESUME_GAP_MAX)
+
+
 def play(
     pool: Pool,
     cfg: Config,
@@ -169,7 +190,47 @@ def play(
     slots: np.ndarray,
     t: np.ndarray,
 ) -> dict[str, np.ndarray | float]:
-    """Play events of `rows` (the title in `slots`) starting at `t`; returns their event columns."""
+    """Play events of `rows` (the title in `slots`) starting at `t`; returns their event columns.
+
+    A slot whose view is waiting to be resumed plays the rest of it (`_play_rest`); the others
+    play their next episode.
+    """
+    flat = pool.flat(rows, slots)
+    rest = pool.resume_left[flat] > 0
+    if not rest.any():
+        return _play_episode(pool, cfg, terms, device_cdf, rows, slots, t)
+    ri, ni = rest.nonzero()[0], (~rest).nonzero()[0]
+    parts = [
+        _play_episode(pool, cfg, terms, device_cdf, rows[ni], slots[ni], t[ni]),
+        _play_rest(pool, cfg, terms, device_cdf, rows[ri], slots[ri], t[ri]),
+    ]
+    return {
+        name: np.concatenate([np.broadcast_to(p[name], len(p["event_id"])) for p in parts])
+        for name in parts[0]
+    }
+
+
+def _after_play(
+    pool: Pool, rows: np.ndarray, t: np.ndarray, t_end: np.ndarray, position, session_start, device
+) -> None:
+    pool.busy_until[rows] = t_end
+    pool.last_play_start[rows] = t
+    pool.session_position[rows] = position
+    pool.session_start[rows] = session_start
+    pool.session_device[rows] = device
+
+
+def _play_episode(
+    pool: Pool,
+    cfg: Config,
+    terms: TitleTerms,
+    device_cdf: np.ndarray,
+    rows: np.ndarray,
+    slots: np.ndarray,
+    t: np.ndarray,
+) -> dict[str, np.ndarray | float]:
+    """Each of `rows` plays the next episode of the title in its slot, then decides what follows."""
+    cont = cfg.continuation
     ordinal = pool.ordinal[rows]
     h = rng.draw_hash(pool.play_key[rows], ordinal)
     u = rng.slot_uniforms(h, (U_INTEREST1, U_INTEREST2, U_ABANDON, U_CONTINUE, U_BINGE))
@@ -177,13 +238,16 @@ def play(
     title = pool.slot_title[flat]
     episode = pool.slot_episode[flat]
     affinity = pool.slot_affinity[flat]
+    is_rewatch = pool.slot_rewatch[flat]
+    skipped = pool.slot_skipped[flat]
     position, session_start, device = _session(pool, cfg, rows, t, h, device_cdf)
     session_minutes = (t - session_start) / 60.0
     gap_days = (t - pool.last_play_start[rows]) / DAY  # inf on a user's first play
 
     duration = terms.ep_duration[terms.ep_first[title] + episode]
-    interest, watched = _watch(pool, cfg, rows, affinity, duration, h, u)
-    completion = watched / duration
+    interest, watched, view = _watch(pool, cfg, rows, affinity, duration, h, u)
+    resumed = view > watched
+    completion = view / duration  # the continuation is decided at the end of the view
     is_last = episode >= terms.n_episodes[title]
     logit_terms = _continuation_logit(
         pool, cfg, terms, rows, title, episode, affinity, completion, position, gap_days
@@ -194,30 +258,38 @@ def play(
     p_continue = sigmoid(logit)
     will_continue = (u[:, 3] < p_continue) & ~is_last
     t_end = t + watched
-    used_minutes = session_minutes + watched / 60.0
+    view_end = t_end.copy()
+    ri = resumed.nonzero()[0]
+    if ri.size:
+        resume_at = _plan_resume(cfg, t_end[ri], h[ri])
+        view_end[ri] = resume_at + (view[ri] - watched[ri])
+    used_minutes = session_minutes + view / 60.0
 
+    # What follows: the next episode (or the one after, skipping), episode 1 again after a finale
+    # (a rewatch, once), or nothing (the title is dropped).
+    shapes = rng.slot_uniforms(h, (U_SKIP, U_REWATCH))
+    skip = will_continue & (episode + 2 <= terms.n_episodes[title]) & (shapes[:, 0] < cont["skip_share"])
+    restart = is_last & ~is_rewatch & (shapes[:, 1] < cont["rewatch_share"])
+    goes_on = will_continue | restart
     due = np.full(rows.size, np.inf)
-    ci = will_continue.nonzero()[0]
-    if ci.size:
-        due[ci] = _next_episode_due(
-            pool, cfg, rows[ci], t[ci], t_end[ci], position[ci], used_minutes[ci], h[ci], u[ci, 4]
+    gi = goes_on.nonzero()[0]
+    if gi.size:
+        due[gi] = _next_episode_due(
+            pool, cfg, rows[gi], t[gi], view_end[gi], position[gi], used_minutes[gi], h[gi], u[gi, 4]
         )
-    pool.slot_episode[flat] = episode + 1
+    pool.slot_episode[flat] = np.where(restart, 1, episode + 1 + skip)
+    pool.slot_rewatch[flat] = is_rewatch | restart
+    pool.slot_skipped[flat] = skip
     pool.slot_due.reshape(-1)[slots * pool.n_rows + rows] = due
-    pool.slot_title[flat] = np.where(will_continue, title, -1)
-    xi = (~will_continue & ~pool.is_dormant[rows]).nonzero()[0]
+    pool.slot_title[flat] = np.where(goes_on | resumed, title, -1)
+    xi = (~goes_on & ~resumed & ~pool.is_dormant[rows]).nonzero()[0]
     if xi.size:
         _maybe_browse(pool, cfg, rows[xi], t_end[xi], used_minutes[xi], h[xi])
-
-    pool.busy_until[rows] = t_end
-    pool.last_play_start[rows] = t
-    pool.session_position[rows] = position
-    pool.session_start[rows] = session_start
-    pool.session_device[rows] = device
+    _after_play(pool, rows, t, t_end, position, session_start, device)
 
     user_id = pool.user_id[rows]
     p_continue[is_last] = np.nan
-    return {
+    events: dict[str, np.ndarray | float] = {
         "event_id": event_id(user_id, ordinal),
         "user_id": user_id,
         "title": title,
@@ -230,4 +302,54 @@ def play(
         "will_continue": will_continue,
         "interest": interest,
         **logit_terms,
+        "is_resumed_piece": False,
+        "is_rewatch": is_rewatch,
+        "skipped_episodes": skipped,
+    }
+    if ri.size:  # the slot now waits for the rest of the view, then goes on as decided
+        fr = flat[ri]
+        pool.slot_due.reshape(-1)[slots[ri] * pool.n_rows + rows[ri]] = resume_at
+        pool.resume_left[fr] = view[ri] - watched[ri]
+        pool.resume_episode[fr] = episode[ri]
+        pool.after_resume_due[fr] = due[ri]
+        for name in VIEW_TRUTH:
+            pool.resume_truth[name][fr] = np.broadcast_to(events[name], rows.size)[ri]
+    return events
+
+
+def _play_rest(
+    pool: Pool,
+    cfg: Config,
+    terms: TitleTerms,
+    device_cdf: np.ndarray,
+    rows: np.ndarray,
+    slots: np.ndarray,
+    t: np.ndarray,
+) -> dict[str, np.ndarray | float]:
+    """Each of `rows` plays the rest of a resumed view; the view's decision was made before."""
+    ordinal = pool.ordinal[rows]
+    h = rng.draw_hash(pool.play_key[rows], ordinal)
+    flat = pool.flat(rows, slots)
+    title = pool.slot_title[flat]
+    episode = pool.resume_episode[flat]
+    watched = pool.resume_left[flat]
+    position, session_start, device = _session(pool, cfg, rows, t, h, device_cdf)
+    after = pool.after_resume_due[flat]
+    pool.resume_left[flat] = 0
+    pool.slot_due.reshape(-1)[slots * pool.n_rows + rows] = after
+    pool.slot_title[flat] = np.where(np.isfinite(after), title, -1)
+    _after_play(pool, rows, t, t + watched, position, session_start, device)
+    user_id = pool.user_id[rows]
+    return {
+        "event_id": event_id(user_id, ordinal),
+        "user_id": user_id,
+        "title": title,
+        "episode_number": episode,
+        "started": t,
+        "watched": watched,
+        "duration": terms.ep_duration[terms.ep_first[title] + episode],
+        "device": device,
+        **{name: pool.resume_truth[name][flat] for name in VIEW_TRUTH},
+        "is_resumed_piece": True,
+        "skipped_episodes": 0,
     }

@@ -15,6 +15,7 @@ import numpy as np
 
 from simulator.clock import Window
 from simulator.config import Config
+from simulator.events import EVENT_COLUMNS, VIEW_TRUTH
 from simulator.population import Users, first_play_delay
 from simulator.scheduler import SessionScheduler
 from simulator.titles import Catalogue
@@ -97,6 +98,14 @@ class Pool:
         self.slot_title = np.full(n * k, -1, dtype=np.int64)
         self.slot_episode = np.zeros(n * k, dtype=np.int64)
         self.slot_affinity = np.zeros(n * k)
+        self.slot_rewatch = np.zeros(n * k, dtype=bool)  # the title is being watched again
+        self.slot_skipped = np.zeros(n * k, dtype=np.int32)  # episodes skipped before the next play
+        # A resumed view: the slot's next event is the rest of episode `resume_episode` (seconds
+        # left), then its next episode is due at `after_resume_due` (inf: the title was dropped).
+        self.resume_left = np.zeros(n * k, dtype=np.int64)
+        self.resume_episode = np.zeros(n * k, dtype=np.int64)
+        self.after_resume_due = np.full(n * k, np.inf)
+        self.resume_truth = {name: np.zeros(n * k, dtype=EVENT_COLUMNS[name]) for name in VIEW_TRUTH}
         self.is_dormant = np.zeros(n, dtype=bool)
         self.dormant_spells = np.zeros(n, dtype=np.int64)
         self.last_dormant_at = np.full(n, np.nan)
@@ -141,10 +150,17 @@ class Pool:
         self.slot_title[flat] = -1
         self.slot_episode[flat] = 0
         self.slot_affinity[flat] = 0.0
+        self.clear_shapes(flat)
         self.is_dormant[rows] = False
         self.dormant_spells[rows] = 0
         self.last_dormant_at[rows] = np.nan
         self.started.reset(rows)
+
+    def clear_shapes(self, flat: np.ndarray) -> None:
+        """A slot taking a new title: no rewatch, skip or resume pending."""
+        self.slot_rewatch[flat] = False
+        self.slot_skipped[flat] = 0
+        self.resume_left[flat] = 0
 
     def flat(self, rows: np.ndarray, slots: np.ndarray) -> np.ndarray:
         """Index of (row, slot) in the flat per-slot arrays."""

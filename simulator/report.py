@@ -12,10 +12,12 @@ import duckdb
 
 from simulator.errors import SimulatorError
 from warehouse import connect, table_exists, warehouse_path
-from warehouse.settings import continuation_horizon_days, session_idle_minutes
+from warehouse.settings import continuation_horizon_days, dbt_vars, session_idle_minutes
 
 HORIZON_DAYS = continuation_horizon_days()
 SESSION_IDLE_MINUTES = session_idle_minutes()
+RESUME_WITHIN_HOURS = dbt_vars()["resume_within_hours"]
+VIEW_COMPLETE_FRACTION = dbt_vars()["view_complete_fraction"]
 
 
 @dataclass(frozen=True)
@@ -64,13 +66,42 @@ _STEP = f"""
         from p
         left join raw.viewing_events as n
             on n.user_id = p.user_id and n.anime_id = p.anime_id
-            and n.episode_number = p.episode_number + 1
+            and n.episode_number > p.episode_number
         where p.episode_number < p.episodes and p.episode_number <= 3
           and p.started_at + interval {HORIZON_DAYS} day <= (select max_end from run)
         group by all
     )
     select episode_number, avg(continued::int) as step_retention, count(*) as n
     from labelled where episode_number <= 3 group by 1 order by 1
+"""
+
+
+# Real-log shapes found by the dbt rules (docs/real-logs.md), from the log alone.
+_SHAPES = f"""
+    with p as (
+        select user_id, anime_id, episode_number, started_at,
+            lag(episode_number) over w as previous_episode,
+            lag(started_at + to_seconds(watched_seconds)) over w as previous_ended_at,
+            lag(watched_seconds / episode_duration_seconds) over w as previous_completion,
+            max(episode_number) over (w rows between unbounded preceding and 1 preceding) as reached,
+            row_number() over (
+                partition by user_id, anime_id, episode_number order by started_at, event_id
+            ) as nth_play_of_episode
+        from raw.viewing_events
+        window w as (partition by user_id, anime_id order by started_at, event_id)
+    ),
+    flagged as (
+        select *,
+            coalesce(previous_episode = episode_number
+                and started_at >= previous_ended_at
+                and started_at <= previous_ended_at + interval {RESUME_WITHIN_HOURS} hour
+                and previous_completion < {VIEW_COMPLETE_FRACTION}, false) as is_resumed
+        from p
+    )
+    select avg(is_resumed::int),
+        avg((not is_resumed and nth_play_of_episode > 1)::int),
+        avg((episode_number > reached + 1)::int)
+    from flagged
 """
 
 
@@ -214,6 +245,11 @@ def compute(con: duckdb.DuckDBPyConnection) -> list[Figure]:
             "mid-episode abandonment when disengaged",
         )
     )
+    resumed, rewatched, skipped = con.execute(_SHAPES).fetchall()[0]
+    assumed = "assumed low rate: no published figure found (docs/real-logs.md)"
+    figs.append(Figure("share of plays resuming a view", resumed, 0.005, 0.06, assumed))
+    figs.append(Figure("share of plays rewatching an episode", rewatched, 0.002, 0.03, assumed))
+    figs.append(Figure("share of plays after a skipped episode", skipped, 0.002, 0.03, assumed))
     return figs
 
 

@@ -129,6 +129,8 @@ def _event_tables(
     }
     for name in LOGIT_TERMS:
         truth[name] = _arrow(ev[name])
+    for name in ("is_resumed_piece", "is_rewatch", "skipped_episodes"):
+        truth[name] = _arrow(ev[name])
     return events, _table(truth)
 
 

@@ -38,7 +38,8 @@ SCHEMAS: dict[str, str] = {
     "sim.event_truth": """
         event_id BIGINT, p_continue DOUBLE, will_continue BOOLEAN, interest DOUBLE,
         logit_base FLOAT, logit_episode FLOAT, logit_title FLOAT, logit_engagement FLOAT,
-        logit_affinity FLOAT, logit_completion FLOAT, logit_fatigue FLOAT, logit_recency FLOAT
+        logit_affinity FLOAT, logit_completion FLOAT, logit_fatigue FLOAT, logit_recency FLOAT,
+        is_resumed_piece BOOLEAN, is_rewatch BOOLEAN, skipped_episodes INTEGER
     """,
     "sim.user_truth": """
         user_id BIGINT, engagement DOUBLE, binge_propensity DOUBLE, daily_budget_minutes DOUBLE,

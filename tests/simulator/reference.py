@@ -29,9 +29,8 @@ DISCOVERY_COUNTER = 2**21
 TRIES = 3
 # the uniforms of a play draw, by slot
 (INTEREST1, INTEREST2, ABANDON, ABANDON_AT, CONTINUE, BINGE, PAUSE) = range(7)
-(LATER_DAY, LATER_HOUR1, LATER_HOUR2, LATER_WEEKEND, BROWSE, BROWSE_DELAY, SWITCH_DEVICE, DEVICE) = range(
-    7, 15
-)
+(LATER_DAY, LATER_HOUR1, LATER_HOUR2, LATER_WEEKEND, BROWSE, BROWSE_DELAY) = range(7, 13)
+(SWITCH_DEVICE, DEVICE, RESUME, RESUME_GAP, SKIP, REWATCH) = range(13, 19)
 # the uniforms of a discovery draw, by slot (TAG and PICK: one per try)
 (EXPLORE, TAG, PICK) = (0, 1, 4)
 (AFFINITY1, AFFINITY2, DAY_U, HOUR1, HOUR2, WEEKEND, DORMANT, NEVER, SPELL) = range(7, 16)
@@ -57,12 +56,26 @@ class Title:
     episode: int
     affinity: float
     due: float = np.inf
+    is_rewatch: bool = False  # watched again from episode 1 after its finale
+    skipped: int = 0  # episodes skipped before the next play
+
+
+@dataclass
+class Resume:
+    """A view waiting to be finished: the rest of `episode`, then `then` (None: dropped)."""
+
+    title: int
+    episode: int
+    due: float
+    seconds_left: int
+    truth: dict[str, float]
+    then: Title | None
 
 
 @dataclass
 class User:
     i: int  # row in `users`
-    slots: list[Title | None]
+    slots: list[Title | Resume | None]
     discovery_due: float
     busy_until: float = -np.inf
     last_play_start: float = -np.inf
@@ -151,15 +164,8 @@ class Reference:
         return started
 
     # --- a play: watch, decide to continue, plan the next episode ---
-    def play(self, user: User, ordinal: int, slot: int, t: float) -> dict[str, float]:
-        cfg, cat, users, i = self.cfg, self.cat, self.users, user.i
-        comp, cont, timing = cfg.completion, cfg.continuation, cfg.timing
-        u = uniforms(users.key[i], ordinal, 15)
-        playing = user.slots[slot]
-        assert playing is not None
-        title, episode, affinity = playing.title, playing.episode, playing.affinity
-        eng = self.engagement(user)
-
+    def start_session_or_not(self, user: User, t: float, u: np.ndarray) -> None:
+        cfg, users, i = self.cfg, self.users, user.i
         if t - user.busy_until > SESSION_GAP:  # a new session, mostly on the user's own device
             user.session_position, user.session_start = 1, t
             user.session_device = int(users.device[i])
@@ -168,6 +174,21 @@ class Reference:
                 user.session_device = int(min(pick, len(self.device_cdf) - 1))
         else:
             user.session_position += 1
+
+    def seconds(self, fraction: float, duration: int) -> int:
+        return int(min(max(np.round(fraction * duration), 1), duration))
+
+    def play(self, user: User, ordinal: int, slot: int, t: float) -> dict[str, float]:
+        cfg, cat, users, i = self.cfg, self.cat, self.users, user.i
+        comp, cont, timing = cfg.completion, cfg.continuation, cfg.timing
+        u = uniforms(users.key[i], ordinal, 19)
+        playing = user.slots[slot]
+        if isinstance(playing, Resume):
+            return self.play_rest(user, ordinal, slot, t, u)
+        assert playing is not None
+        title, episode, affinity = playing.title, playing.episode, playing.affinity
+        eng = self.engagement(user)
+        self.start_session_or_not(user, t, u)
         position = user.session_position
         gap_days = (t - user.last_play_start) / DAY
 
@@ -177,13 +198,15 @@ class Reference:
             + comp["episode_sd"] * normal(u[INTEREST1], u[INTEREST2])
         )
         fraction = sigmoid(comp["full_intercept"] + comp["full_slope"] * interest)
-        if u[ABANDON] < sigmoid(comp["abandon_intercept"] - comp["abandon_slope"] * interest):
-            fraction = fraction * (
-                comp["abandon_min"] + (comp["abandon_max"] - comp["abandon_min"]) * u[ABANDON_AT]
-            )
         duration = int(cat.ep_duration[cat.ep_offset[title] - 1 + episode])
-        watched = int(min(max(np.round(fraction * duration), 1), duration))
-        completion = watched / duration
+        watched = view = self.seconds(fraction, duration)
+        if u[ABANDON] < sigmoid(comp["abandon_intercept"] - comp["abandon_slope"] * interest):
+            stop_at = comp["abandon_min"] + (comp["abandon_max"] - comp["abandon_min"]) * u[ABANDON_AT]
+            watched = view = self.seconds(fraction * stop_at, duration)
+            if u[RESUME] < comp["resume_share"]:  # finished later: the view is what it would have been
+                view = max(self.seconds(fraction, duration), watched)
+        resumed = view > watched
+        completion = view / duration  # decided at the end of the view
         is_last = episode >= cat.n_episodes[title]
 
         score = cat.score[title]
@@ -205,35 +228,50 @@ class Reference:
             logit += value
         p_continue = sigmoid(logit)
         will_continue = bool(u[CONTINUE] < p_continue) and not is_last
-        t_end = t + watched
-        used_minutes = (t - user.session_start) / 60.0 + watched / 60.0
+        t_end = view_end = t + watched
+        if resumed:
+            gap = np.floor(-np.log(u[RESUME_GAP]) * comp["resume_gap_mean_minutes"] * 60.0)
+            resume_at = t_end + min(max(gap, 60.0), 20 * HOUR)
+            view_end = resume_at + (view - watched)
+        used_minutes = (t - user.session_start) / 60.0 + view / 60.0
         budget = users.budget_minutes[i]
+        skip = will_continue and episode + 2 <= cat.n_episodes[title] and u[SKIP] < cont["skip_share"]
+        restart = is_last and not playing.is_rewatch and u[REWATCH] < cont["rewatch_share"]
 
-        if will_continue:
+        following: Title | None = None
+        if will_continue or restart:
             binge_logit = (
                 timing["binge_base"]
                 + users.binge[i]
                 + timing["binge_engagement"] * eng
                 - timing["binge_position_coef"] * position
                 - timing["binge_budget_coef"] * used_minutes / budget
-                - timing["late_night_coef"] * ((t_end % DAY) / HOUR < 5.0)
+                - timing["late_night_coef"] * ((view_end % DAY) / HOUR < 5.0)
             )
             if u[BINGE] < sigmoid(binge_logit):  # straight on, after a short pause
                 pause = np.floor(-np.log(u[PAUSE]) * timing["pause_mean_seconds"])
-                due = t_end + min(max(pause, timing["pause_min_seconds"]), timing["pause_max_seconds"])
+                due = view_end + min(max(pause, timing["pause_min_seconds"]), timing["pause_max_seconds"])
             else:
                 q = sigmoid(timing["later_q_base"] - timing["later_q_engagement"] * eng)
                 z = normal(u[LATER_HOUR1], u[LATER_HOUR2])
-                due = self.session_start_after(user, t_end, q, u[LATER_DAY], z, u[LATER_WEEKEND])
-            user.slots[slot] = Title(title, episode + 1, affinity, min(due, t + MAX_NEXT_GAP))
-        else:
-            user.slots[slot] = None
+                due = self.session_start_after(user, view_end, q, u[LATER_DAY], z, u[LATER_WEEKEND])
+            next_episode = 1 if restart else episode + 1 + int(skip)
+            following = Title(
+                title,
+                next_episode,
+                affinity,
+                min(due, t + MAX_NEXT_GAP),
+                playing.is_rewatch or restart,
+                int(skip),
+            )
+        elif not resumed:
             budget_left = min(max(1.0 - used_minutes / budget, 0.0), 1.0)
             if not user.is_dormant and u[BROWSE] < timing["browse_after_end_share"] * budget_left:
                 delay = np.floor(-np.log(u[BROWSE_DELAY]) * timing["browse_delay_mean_seconds"])
                 user.discovery_due = min(user.discovery_due, t_end + 5.0 + delay)
+        user.slots[slot] = following
         user.busy_until, user.last_play_start = t_end, t
-        return {
+        event = {
             "event_id": (int(users.user_id[i]) << 20) | ordinal,
             "user_id": int(users.user_id[i]),
             "title": title,
@@ -246,6 +284,40 @@ class Reference:
             "will_continue": will_continue,
             "interest": interest,
             **terms,
+            "is_resumed_piece": False,
+            "is_rewatch": playing.is_rewatch,
+            "skipped_episodes": playing.skipped,
+        }
+        if resumed:
+            truth = {
+                k: v
+                for k, v in event.items()
+                if k in ("p_continue", "will_continue", "interest", "is_rewatch")
+            }
+            truth.update(terms)
+            user.slots[slot] = Resume(title, episode, resume_at, view - watched, truth, following)
+        return event
+
+    def play_rest(self, user: User, ordinal: int, slot: int, t: float, u: np.ndarray) -> dict[str, float]:
+        """The rest of a resumed view: the view's decision was made at its first piece."""
+        resume = user.slots[slot]
+        assert isinstance(resume, Resume)
+        self.start_session_or_not(user, t, u)
+        user.slots[slot] = resume.then
+        user.busy_until, user.last_play_start = t + resume.seconds_left, t
+        cat, user_id = self.cat, int(self.users.user_id[user.i])
+        return {
+            "event_id": (user_id << 20) | ordinal,
+            "user_id": user_id,
+            "title": resume.title,
+            "episode_number": resume.episode,
+            "started": t,
+            "watched": resume.seconds_left,
+            "duration": int(cat.ep_duration[cat.ep_offset[resume.title] - 1 + resume.episode]),
+            "device": user.session_device,
+            **resume.truth,
+            "is_resumed_piece": True,
+            "skipped_episodes": 0,
         }
 
     # --- one user's whole history ---

@@ -124,7 +124,7 @@ def test_label_is_the_simulated_decision(run_db: Path) -> None:
             from v
             left join raw.viewing_events as n
                 on n.user_id = v.user_id and n.anime_id = v.anime_id
-                and n.episode_number = v.episode_number + 1 and n.started_at > v.started_at
+                and n.episode_number > v.episode_number and n.started_at > v.started_at
             where v.episode_number < v.episodes
               and v.started_at + interval {horizon} day <= (select window_end from sim.run)
             group by v.event_id

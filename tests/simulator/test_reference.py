@@ -1,8 +1,9 @@
 """The fast simulator equals the plainly written behaviour model (tests/simulator/reference.py).
 
 Both run on the same small populations: every event (ids, titles, episodes, times, seconds, device,
-the continuation draw) and every user's truth must be identical; the float truth (probability,
-interest, logit terms) equal to 1e-12 relative, which allows only last-bit differences.
+the continuation draw, resumed pieces, rewatches, skips) and every user's truth must be identical;
+the float truth (probability, interest, logit terms) equal to 1e-12 relative, which allows only
+last-bit differences.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def _fast(users: Users, cat: Catalogue, cfg: Config, window: Window, pool_users:
     return {name: v[order] for name, v in events.items()}, truths
 
 
-def _compare(users: Users, cat: Catalogue, cfg: Config, window: Window, pool_users: int) -> int:
+def _compare(users: Users, cat: Catalogue, cfg: Config, window: Window, pool_users: int) -> dict[str, int]:
+    """Asserts equality; returns the number of events and of each real-log shape among them."""
     fast_events, fast_truth = _fast(users, cat, cfg, window, pool_users)
     ref_events, ref_truth = reference.simulate(users, cat, cfg, window)
     assert len(ref_events) == len(fast_events["event_id"])
@@ -74,7 +76,12 @@ def _compare(users: Users, cat: Catalogue, cfg: Config, window: Window, pool_use
                 np.testing.assert_equal(got[name], value, err_msg=name)
             else:
                 assert got[name] == value, (int(user_id), name)
-    return len(ref_events)
+    return {
+        "events": len(ref_events),
+        "resumed": int(fast_events["is_resumed_piece"].sum()),
+        "rewatches": int(fast_events["is_rewatch"].sum()),
+        "skips": int((fast_events["skipped_episodes"] > 0).sum()),
+    }
 
 
 @pytest.mark.parametrize("pool_users", [300, 37])
@@ -82,20 +89,24 @@ def test_fast_simulator_equals_the_reference(tiny_warehouse: Callable[[str], Pat
     """Default behaviour, 300 users over 30 days; a small pool refills rows as users leave."""
     cfg = load_config()
     users, cat, window = _inputs(tiny_warehouse("a"), cfg, 300, 30, seed=42)
-    assert _compare(users, cat, cfg, window, pool_users) > 2000
+    counts = _compare(users, cat, cfg, window, pool_users)
+    assert counts["events"] > 2000 and min(counts.values()) > 0, counts
 
 
 def test_equal_with_one_title_at_a_time_and_much_churn(tiny_warehouse: Callable[[str], Path]) -> None:
-    """Other branches weighted up: full slots, dormant spells, never returning, browsing, exploring."""
+    """Other branches weighted up: full slots, dormant spells, never returning, browsing, exploring,
+    and many resumed views, skips and rewatches (a resumed finale that is then rewatched)."""
     cfg = load_config(
         overrides={
             "titles": {"max_parallel_titles": 1, "explore_share": 0.6},
+            "completion": {"resume_share": 0.9, "resume_gap_mean_minutes": 2000.0},
+            "continuation": {"skip_share": 0.3, "rewatch_share": 0.8},
             "churn": {"dormancy_per_title": 0.5, "never_return_share": 0.3},
             "timing": {"browse_after_end_share": 0.9, "max_gap_days": 3},
         }
     )
     users, cat, window = _inputs(tiny_warehouse("a"), cfg, 200, 45, seed=7)
-    assert _compare(users, cat, cfg, window, 64) > 500
+    assert _compare(users, cat, cfg, window, 64)["events"] > 500
 
 
 def test_equal_on_the_sample_catalogue(sample_warehouse: Path) -> None:
@@ -103,4 +114,4 @@ def test_equal_on_the_sample_catalogue(sample_warehouse: Path) -> None:
     cfg = load_config()
     users, cat, window = _inputs(sample_warehouse, cfg, 120, 21, seed=3)
     assert len(cat.tags) > 20
-    assert _compare(users, cat, cfg, window, 120) > 500
+    assert _compare(users, cat, cfg, window, 120)["events"] > 500
