@@ -192,6 +192,17 @@ def previous_run(con: duckdb.DuckDBPyConnection) -> dict | None:
     return dict(zip(["seed", "population", "config_json", "window_start", "window_end"], row, strict=True))
 
 
+def _check_truth_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """--append extends sim.event_truth: it must have the columns this simulator writes."""
+    have = {r[0] for r in con.execute("select column_name from (describe sim.event_truth)").fetchall()}
+    missing = [c for c in ("is_resumed_piece", "is_rewatch", "skipped_episodes") if c not in have]
+    if missing:
+        raise SimulatorError(
+            "--append: the previous run was written by an older simulator (sim.event_truth has no "
+            f"{', '.join(missing)}); run without --append to simulate the whole window again"
+        )
+
+
 def resolve_append(spec: RunSpec, prev: dict | None, explicit: set[str]) -> tuple[RunSpec, dt.date]:
     """--append continues the previous run: same seed, population, start and config."""
     if prev is None:
@@ -242,6 +253,7 @@ def run(spec: RunSpec, explicit: set[str] | None = None) -> RunResult:
         prev_end_ts = None
         if spec.append:
             spec, prev_end = resolve_append(spec, previous_run(con), explicit or set())
+            _check_truth_columns(con)
             prev_end_rel = (prev_end - spec.start).days * DAY
             prev_end_ts = dt.datetime.combine(prev_end, dt.time())
         cat = load_catalogue(con, path, spec.config, spec.seed, spec.start.year)

@@ -78,6 +78,22 @@ def test_append_without_a_previous_run(tiny_warehouse: Callable[[str], Path]) ->
     _assert_one_line_error(result, "--append needs a previous run in sim.run")
 
 
+def test_append_to_a_run_of_an_older_simulator(tiny_warehouse: Callable[[str], Path]) -> None:
+    """A warehouse simulated before the real-log shapes: --append says so in one line, changes nothing."""
+    path = tiny_warehouse("w")
+    first = _cli(
+        "--users", "50", "--days", "10", "--start", "2026-01-01", "--warehouse", str(path), "--no-progress"
+    )
+    assert first.returncode == 0, first.stderr
+    with duckdb.connect(str(path)) as con:
+        con.execute("alter table sim.event_truth drop column is_rewatch")
+        before = con.execute("select count(*) from raw.viewing_events").fetchall()
+    result = _cli("--append", "--until", "2026-01-15", "--warehouse", str(path), "--no-progress")
+    _assert_one_line_error(result, "written by an older simulator")
+    with duckdb.connect(str(path)) as con:
+        assert con.execute("select count(*) from raw.viewing_events").fetchall() == before
+
+
 def test_missing_warehouse_is_not_created(tmp_path: Path) -> None:
     missing = tmp_path / "sub" / "none.duckdb"
     result = _cli("--users", "10", "--warehouse", str(missing))
