@@ -189,25 +189,21 @@ def play(
     rows: np.ndarray,
     slots: np.ndarray,
     t: np.ndarray,
-) -> dict[str, np.ndarray | float]:
-    """Play events of `rows` (the title in `slots`) starting at `t`; returns their event columns.
+) -> list[dict[str, np.ndarray | float]]:
+    """Play events of `rows` (the title in `slots`) starting at `t`; returns their event columns
+    (one dict per kind of play, each column an array or one value for all its rows).
 
     A slot whose view is waiting to be resumed plays the rest of it (`_play_rest`); the others
     play their next episode.
     """
-    flat = pool.flat(rows, slots)
-    rest = pool.resume_left[flat] > 0
+    rest = pool.resume_left[pool.flat(rows, slots)] > 0
     if not rest.any():
-        return _play_episode(pool, cfg, terms, device_cdf, rows, slots, t)
+        return [_play_episode(pool, cfg, terms, device_cdf, rows, slots, t)]
     ri, ni = rest.nonzero()[0], (~rest).nonzero()[0]
-    parts = [
+    return [
         _play_episode(pool, cfg, terms, device_cdf, rows[ni], slots[ni], t[ni]),
         _play_rest(pool, cfg, terms, device_cdf, rows[ri], slots[ri], t[ri]),
     ]
-    return {
-        name: np.concatenate([np.broadcast_to(p[name], len(p["event_id"])) for p in parts])
-        for name in parts[0]
-    }
 
 
 def _after_play(
@@ -267,9 +263,12 @@ def _play_episode(
 
     # What follows: the next episode (or the one after, skipping), episode 1 again after a finale
     # (a rewatch, once), or nothing (the title is dropped).
-    shapes = rng.slot_uniforms(h, (U_SKIP, U_REWATCH))
-    skip = will_continue & (episode + 2 <= terms.n_episodes[title]) & (shapes[:, 0] < cont["skip_share"])
-    restart = is_last & ~is_rewatch & (shapes[:, 1] < cont["rewatch_share"])
+    skip = will_continue & (episode + 2 <= terms.n_episodes[title])
+    si = skip.nonzero()[0]
+    skip[si] = rng.slot_uniforms(h[si], (U_SKIP,))[:, 0] < cont["skip_share"]
+    restart = is_last & ~is_rewatch
+    fi = restart.nonzero()[0]
+    restart[fi] = rng.slot_uniforms(h[fi], (U_REWATCH,))[:, 0] < cont["rewatch_share"]
     goes_on = will_continue | restart
     due = np.full(rows.size, np.inf)
     gi = goes_on.nonzero()[0]

@@ -113,7 +113,7 @@ def simulate(
             is_play[di[starts]] = True
         pi = is_play.nonzero()[0]
         if pi.size:
-            events = play(pool, cfg, terms, device_cdf, live[pi], slot[pi], t[pi])
-            batch.add(pi.size, events)
+            for events in play(pool, cfg, terms, device_cdf, live[pi], slot[pi], t[pi]):
+                batch.add(len(events["event_id"]), events)
         pool.ordinal[live] += 1
     batch.flush()
