@@ -49,7 +49,8 @@ PINNED_RUN = ["--users", "300", "--days", "30", "--seed", "42", "--start", "2026
 # for an unchanged seed and config: make it knowingly, in the fast simulator and in the plainly
 # written reference (tests/simulator/reference.py, which test_reference.py holds it equal to).
 # Re-pinned when the simulator began to write resumed views, skipped episodes and rewatches
-# (2,645 -> 3,138 plays: resumed views are decided on their whole completion and continue more). EXACT_SHA256 covers every table with its float columns
+# (2,645 -> 3,138 plays: resumed views are decided on their whole completion and continue more).
+# EXACT_SHA256 covers every table with its float columns
 # replaced by their null masks; FLOAT_SUMS holds, per float column, the sum of its values, of their
 # squares and of the values weighted by row position (so values moving between rows show).
 EXACT_SHA256 = "f98641e62e0a77a23ca7b798bc4c02b29b210e3ab29b7c2cdb7b87c94902562c"
