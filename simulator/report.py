@@ -301,7 +301,8 @@ def summary(con: duckdb.DuckDBPyConnection) -> str:
 def format_report(figs: list[Figure]) -> str:
     lines = [f"{'figure':46} {'simulated':>10} {'target band':>15}  ok  source"]
     for f in figs:
-        band = f"{f.low:.2f}-{f.high:.2f}"
+        digits = 3 if 0 < f.low < 0.01 else 2  # small rates: keep their band readable
+        band = f"{f.low:.{digits}f}-{f.high:.{digits}f}"
         lines.append(f"{f.name:46} {f.value:10.3f} {band:>15}  {'yes' if f.ok else 'NO ':3} {f.source}")
     return "\n".join(lines)
 
