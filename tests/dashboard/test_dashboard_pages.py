@@ -33,7 +33,7 @@ def test_overview(warehouse_file, wh_sql):
             "where scope = 'title' and depth_measure = 'deepest_episode'"
         )
     )
-    assert m["Episodes per session"] == fmt_float(wh_sql.one("select avg(n_plays) from marts.sessions"), 2)
+    assert m["Episodes per session"] == fmt_float(wh_sql.one("select avg(n_episodes) from marts.sessions"), 2)
     assert m["Episode 1 → 2 retention"] == fmt_pct(
         wh_sql.one(
             "select 1 - dropped / at_risk from marts.retention_by_episode "
