@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from warehouse.sql import first_line
 
 
 def header(title: str, subtitle: str) -> data.Snapshot | None:
@@ -36,7 +37,7 @@ def guarded(what: str) -> Iterator[None]:
     except data.DataError as exc:
         empty_state(exc)
     except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         st.warning(
             f"{what}: the published snapshot does not have the expected shape ({first}). "
             "Rebuild and publish: `make build && make publish`.",

@@ -1,4 +1,7 @@
-"""The one exception type the ingest CLI turns into a single error line, and how it is printed."""
+"""The one exception type the ingest CLI turns into a single error line, and how it is printed.
+
+`first_line` (an error's first line) is `warehouse.sql.first_line`, importable from here too.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,13 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.sql import first_line
+
+__all__ = ["IngestError", "first_line", "report"]
+
 
 class IngestError(Exception):
     """A user-facing problem with the input: printed as one line, exit code 2."""
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an error's text (DuckDB's run to several), or its type when it has none."""
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def report(exc: IngestError | duckdb.Error, warehouse: Path) -> int:

@@ -24,6 +24,7 @@ from ml.features import (
     TRAIN,
     VALIDATION,
 )
+from warehouse.sql import first_line, table_exists
 
 
 class MLInputError(Exception):
@@ -77,16 +78,8 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=True)
     except duckdb.IOException as exc:
-        first = str(exc).splitlines()[0]
-        raise MLInputError(f"cannot open {path} read-only (is a writer running?): {first}") from None
-
-
-def _relation_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()
-    return bool(row[0][0])
+        why = first_line(exc)
+        raise MLInputError(f"cannot open {path} read-only (is a writer running?): {why}") from None
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
@@ -100,7 +93,7 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str
 def check_feature_mart(con: duckdb.DuckDBPyConnection) -> None:
     """Raise a one-line MLInputError unless marts.ml_features exists with every contract column."""
     schema, table = FEATURE_TABLE
-    if not _relation_exists(con, schema, table):
+    if not table_exists(con, schema, table):
         raise MLInputError(
             f"{schema}.{table} not found in the warehouse: run `make build` "
             "(dbt builds the feature mart) first"

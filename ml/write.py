@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from ml.data import MLInputError
+from warehouse.sql import first_line
 
 SCHEMA = "ml"
 
@@ -172,9 +173,8 @@ def _connect_for_write(path: Path, timeout_s: float) -> duckdb.DuckDBPyConnectio
             return duckdb.connect(str(path))
         except duckdb.IOException as exc:
             if time.monotonic() >= deadline:
-                first = str(exc).splitlines()[0]
                 raise MLInputError(
-                    f"cannot write ml.* to {path}: the warehouse is locked ({first})"
+                    f"cannot write ml.* to {path}: the warehouse is locked ({first_line(exc)})"
                 ) from None
             time.sleep(1.0)
 

@@ -1,7 +1,9 @@
-"""Where the DuckDB warehouse lives and how to open it.
+"""Where the DuckDB warehouse lives and how to open it: the base every stage stands on.
 
 Every stage (ingest, simulator, dbt profile, ML, dashboard) resolves the file the same way:
 the environment variable ``ANIME_WAREHOUSE`` wins, else ``warehouse/anime.duckdb`` in the repo.
+This package holds paths, connections and the SQL helpers of ``warehouse.sql``; it imports no
+stage (the orchestrator that runs them is ``pipeline/``).
 """
 
 from __future__ import annotations
@@ -11,8 +13,25 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.sql import first_line, quote_literal, table_exists
+
+__all__ = [
+    "DBT_PROJECT",
+    "DEFAULT_WAREHOUSE",
+    "ENV_VAR",
+    "REPO_ROOT",
+    "SPARK_HOME_VAR",
+    "connect",
+    "first_line",
+    "quote_literal",
+    "spark_home",
+    "table_exists",
+    "warehouse_path",
+]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "anime.duckdb"
+DBT_PROJECT = REPO_ROOT / "dbt_project"
 ENV_VAR = "ANIME_WAREHOUSE"
 # dbt's spark target keeps its lake, tables and metastore in one folder (dbt_project/profiles.yml)
 SPARK_HOME_VAR = "ANIME_SPARK_HOME"
@@ -45,12 +64,3 @@ def connect(
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
     return duckdb.connect(str(target), read_only=read_only)
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    """True when schema.table exists (a table or a view)."""
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])

@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse import warehouse_path
+from warehouse.sql import first_line, quote_literal, table_exists
 
 PUBLISHED_SCHEMAS = ("marts", "ml")
 EXTRA_TABLES = (("raw", "anime_catalog_rejects"),)
@@ -72,10 +73,6 @@ def new_build_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -92,16 +89,7 @@ def _published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         [list(PUBLISHED_SCHEMAS)],
     ).fetchall()
     tables = [(str(s), str(t)) for s, t in rows if (str(s), str(t)) not in SKIPPED_TABLES]
-    for schema, table in EXTRA_TABLES:
-        hit = con.execute(
-            """
-            select count(*) from information_schema.tables
-            where table_catalog = current_database() and table_schema = ? and table_name = ?
-            """,
-            [schema, table],
-        ).fetchone()
-        if hit and hit[0]:
-            tables.append((schema, table))
+    tables += [(schema, table) for schema, table in EXTRA_TABLES if table_exists(con, schema, table)]
     return tables
 
 
@@ -134,8 +122,7 @@ def publish(warehouse: str | os.PathLike[str] | None = None, *, keep: int = DEFA
     try:
         con = duckdb.connect(str(wh), read_only=True)
     except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise PublishError(f"cannot open {wh} read-only (is a build running?): {first}") from exc
+        raise PublishError(f"cannot open {wh} read-only (is a build running?): {first_line(exc)}") from exc
 
     root = snapshots_root(wh)
     root.mkdir(parents=True, exist_ok=True)
@@ -152,12 +139,12 @@ def publish(warehouse: str | os.PathLike[str] | None = None, *, keep: int = DEFA
                 file_name = f"{key}.parquet"
                 source = f"{_ident(schema)}.{_ident(table)}"
                 con.execute(
-                    f"copy (select * from {source}) to {_sql_string(str(partial / file_name))} "
+                    f"copy (select * from {source}) to {quote_literal(str(partial / file_name))} "
                     "(format parquet, compression zstd, row_group_size 122880)"
                 )
                 described = con.execute(f"describe select * from {source}").fetchall()
                 n_rows = con.execute(
-                    f"select count(*) from read_parquet({_sql_string(str(partial / file_name))})"
+                    f"select count(*) from read_parquet({quote_literal(str(partial / file_name))})"
                 ).fetchone()
                 rows = int(n_rows[0]) if n_rows else 0
                 manifest_tables[key] = {
@@ -208,8 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except duckdb.Error as exc:
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"error: publish failed: {msg}", file=sys.stderr)
+        print(f"error: publish failed: {first_line(exc)}", file=sys.stderr)
         return 1
     if not result.tables:
         print(f"warning: {result.build_id} holds no tables: run `make build` first", file=sys.stderr)

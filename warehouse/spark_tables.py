@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse import connect, spark_home
+from warehouse.sql import quote_literal
 
 MODEL_SCHEMAS = ("staging", "intermediate", "marts")
 LAKE_SCHEMAS = ("raw", "sim")
@@ -43,7 +44,7 @@ def _files_pattern(folder: Path) -> str:
 
 
 def parquet_scan(folder: Path) -> str:
-    return f"read_parquet('{folder}/{_files_pattern(folder)}', hive_partitioning = true)"
+    return f"read_parquet({quote_literal(f'{folder}/{_files_pattern(folder)}')}, hive_partitioning = true)"
 
 
 def typed_select(con: duckdb.DuckDBPyConnection, folder: Path) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from ingest.errors import IngestError
 from ingest.events.mapping import OptionalColumn, Zone
-from ingest.events.sources import Staged, quote
+from ingest.events.sources import Staged
+from warehouse.sql import quote_literal
 
 INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 NUMBER_TYPES = INTEGER_TYPES | {"HUGEINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL"}
@@ -87,7 +88,9 @@ class Columns:
             return f"timezone('UTC', {value})"
         if type_ in NAIVE_TIME_TYPES:
             naive = f"cast({value} as timestamp)"
-            return naive if zone.is_utc else f"timezone('UTC', timezone({quote(zone.setting)}, {naive}))"
+            if zone.is_utc:
+                return naive
+            return f"timezone('UTC', timezone({quote_literal(zone.setting)}, {naive}))"
         raise IngestError(f"{self.where}: column {name!r} ({key}) is {type_}; expected timestamps or text")
 
 

@@ -21,8 +21,9 @@ from ingest.events.fields import Columns
 from ingest.events.mapping import Mapping, Zone, load_mapping
 from ingest.events.reasons import PLAY_REASONS
 from ingest.events.result import EventsResult
-from ingest.events.sources import SourceFiles, one_line, quote, resolve, stage
-from warehouse import DEFAULT_WAREHOUSE, table_exists
+from ingest.events.sources import SourceFiles, one_line, resolve, stage
+from warehouse import DEFAULT_WAREHOUSE
+from warehouse.sql import quote_literal, table_exists
 
 CATALOGUE = ("anime_master", "episodes")
 BUG_ERRORS = (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException)
@@ -67,7 +68,7 @@ def _check_zone(con: duckdb.DuckDBPyConnection, zone: Zone, where: str) -> None:
 
 
 def _set_zone(con: duckdb.DuckDBPyConnection, zone: Zone) -> None:
-    con.execute(f"set TimeZone = {quote(zone.setting)}")
+    con.execute(f"set TimeZone = {quote_literal(zone.setting)}")
 
 
 def _stage_source(con: duckdb.DuckDBPyConnection, source: SourceFiles, name: str) -> Columns:

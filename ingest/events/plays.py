@@ -21,8 +21,8 @@ import duckdb
 from ingest.events import reasons as r
 from ingest.events.fields import Columns, integral
 from ingest.events.mapping import PlaysMapping
-from ingest.events.sources import quote
 from ingest.events.titles import join_condition, key_columns
+from warehouse.sql import quote_literal
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ def stage_plays(
 
 def reject_rows_sql(source_files: list[str]) -> str:
     """The rejected plays as rows of raw.viewing_events_rejects (less load_id and loaded_at)."""
-    files = "[" + ", ".join(quote(f) for f in source_files) + "]"
+    files = "[" + ", ".join(quote_literal(f) for f in source_files) + "]"
     return (
         f"select {files}[file_index + 1] as source_file, row_number as source_row_number, "
         f"{r.text_sql('code', r.PLAY_REASONS)} as reason, source_row "

@@ -6,7 +6,7 @@ tables. The first rule that holds, in code order, names the row's reason.
 
 from __future__ import annotations
 
-from ingest.events.sources import quote
+from warehouse.sql import quote_literal
 
 ACCEPTED = 0
 
@@ -82,7 +82,7 @@ MAX_WATCHED_UNKNOWN_DURATION = 86_400
 def text_sql(code_sql: str, reasons: dict[int, str]) -> str:
     """SQL turning a code column into its reason text."""
     top = max(reasons)
-    items = ", ".join(quote(reasons.get(code, "")) for code in range(1, top + 1))
+    items = ", ".join(quote_literal(reasons.get(code, "")) for code in range(1, top + 1))
     return f"([{items}])[{code_sql}]"
 
 

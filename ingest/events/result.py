@@ -10,7 +10,8 @@ import duckdb
 
 from ingest.events import publish, titles
 from ingest.events.plays import timestamp_literal
-from ingest.events.sources import SourceFiles, quote
+from ingest.events.sources import SourceFiles
+from warehouse.sql import quote_literal
 
 
 @dataclass
@@ -70,7 +71,7 @@ def load_row_sql(
     as_of: datetime,
 ) -> str:
     def text(value: object) -> str:
-        return "null::varchar" if value is None else quote(str(value))
+        return "null::varchar" if value is None else quote_literal(str(value))
 
     def num(value: int | None) -> str:
         return "null::bigint" if value is None else str(int(value))

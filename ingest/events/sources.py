@@ -24,6 +24,7 @@ import duckdb
 import zstandard
 
 from ingest.errors import IngestError
+from warehouse.sql import quote_literal
 
 Kind = Literal["csv", "parquet", "json"]
 SUFFIXES: tuple[tuple[str, Kind, str], ...] = (
@@ -42,11 +43,6 @@ SUFFIXES: tuple[tuple[str, Kind, str], ...] = (
     (".json.zst", "json", "zstd"),
 )
 EXPECTED = ".csv(.gz/.zst), .parquet (a file, a folder or a glob of parts), .jsonl/.ndjson/.json(.gz/.zst)"
-
-
-def quote(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def ident(name: str) -> str:
@@ -166,7 +162,7 @@ class Staged:
 
 
 def _file_list(source: SourceFiles) -> str:
-    return "[" + ", ".join(quote(str(f)) for f in source.files) + "]"
+    return "[" + ", ".join(quote_literal(str(f)) for f in source.files) + "]"
 
 
 def stage(con: duckdb.DuckDBPyConnection, source: SourceFiles, name: str) -> Staged:
@@ -211,14 +207,14 @@ def _copied(con: duckdb.DuckDBPyConnection, source: SourceFiles, name: str) -> S
         if source.kind == "csv":
             delim = csv_delimiter(file, source.compression)
             reader = (
-                f"read_csv({quote(str(file))}, header = true, all_varchar = true, skip = 0, "
-                f"delim = {quote(delim)}, quote = '\"', escape = '\"', comment = '', "
-                f"compression = {quote(source.compression)})"
+                f"read_csv({quote_literal(str(file))}, header = true, all_varchar = true, skip = 0, "
+                f"delim = {quote_literal(delim)}, quote = '\"', escape = '\"', comment = '', "
+                f"compression = {quote_literal(source.compression)})"
             )
         else:
             reader = (
-                f"(select json as __json from read_json_objects({quote(str(file))}, format = 'auto', "
-                f"compression = {quote(source.compression)}))"
+                f"(select json as __json from read_json_objects({quote_literal(str(file))}, format = 'auto', "
+                f"compression = {quote_literal(source.compression)}))"
             )
         select = f"select {index}::integer as __file_index, * from {reader}"
         if index == 0:
@@ -255,7 +251,7 @@ def _json_values(
             "where json_type(__json) = 'OBJECT') group by k order by min(r), k"
         ).fetchall()
     ]
-    paths = "[" + ", ".join(quote("$." + ident(k)) for k in keys) + "]::varchar[]"
+    paths = "[" + ", ".join(quote_literal("$." + ident(k)) for k in keys) + "]::varchar[]"
     values = f"json_extract_string(s.__json, {paths})" if keys else "[]::varchar[]"
     con.execute(
         f"create or replace temp table {name} as select s.rowid as __pos, s.__file_index, "

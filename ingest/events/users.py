@@ -21,7 +21,7 @@ from ingest.events import reasons as r
 from ingest.events.fields import Columns
 from ingest.events.mapping import UsersMapping
 from ingest.events.plays import timestamp_literal
-from ingest.events.sources import quote
+from warehouse.sql import quote_literal
 
 CANONICAL = "coalesce(cast(try_cast({0} as bigint) as varchar) = {0}, false)"
 
@@ -76,7 +76,7 @@ def stage_users_file(
 
 
 def user_reject_rows_sql(source_files: list[str]) -> str:
-    files = "[" + ", ".join(quote(f) for f in source_files) + "]"
+    files = "[" + ", ".join(quote_literal(f) for f in source_files) + "]"
     return (
         f"select {files}[file_index + 1] as source_file, row_number as source_row_number, "
         f"{r.text_sql('code', r.USER_REASONS)} as reason, source_row "
