@@ -7,8 +7,6 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 export ANIME_WAREHOUSE ?= $(CURDIR)/warehouse/anime.duckdb
-DBT := cd dbt_project && ../$(BIN)/dbt
-DBT_FLAGS := --profiles-dir . --project-dir .
 
 # Simulation size for `make run` (override: make run USERS=5000 DAYS=30).
 USERS ?= 20000
@@ -24,8 +22,6 @@ LOGS := $(call cli_var,LOGS)
 MAPPING := $(call cli_var,MAPPING)
 USERS_FILE := $(call cli_var,USERS_FILE)
 AS_OF := $(call cli_var,AS_OF)
-# the step that writes raw.viewing_events and raw.users: the simulator, or the platform's log
-LOG_STEP := $(if $(LOGS),events,simulate)
 
 .PHONY: help venv venv-spark run ingest catalog simulate events build train publish test test-spark lint pytest dashboard bench clean
 
@@ -62,26 +58,6 @@ $(VENV)/.installed-spark: pyproject.toml $(VENV)/.installed
 
 venv-spark: $(VENV)/.installed-spark
 
-ingest: venv
-	@echo "==> ingest: catalogue and popularity into raw.*"
-	$(BIN)/python -m ingest --source $(INGEST_SOURCE)
-
-catalog: venv
-	@echo "==> dbt: catalogue marts (tag:catalog)"
-	$(DBT) build -s tag:catalog $(DBT_FLAGS) --quiet
-
-simulate: venv
-	@echo "==> simulator: $(USERS) users over $(DAYS) days (seed $(SEED))"
-	$(BIN)/python -m simulator --users $(USERS) --days $(DAYS) --seed $(SEED)
-
-# the platform's log replaces raw.viewing_events and raw.users (and drops `sim`); the rows it cannot
-# load go to raw.viewing_events_rejects and raw.users_rejects with their reasons
-events: venv
-	@test -n "$(LOGS)" || { echo "error: make events needs LOGS=path/to/plays (and MAPPING=file.toml)"; exit 1; }
-	@echo "==> ingest events: $(LOGS)$(if $(USERS_FILE), and $(USERS_FILE)) into raw.viewing_events, raw.users"
-	$(BIN)/python -m ingest events --plays '$(LOGS)' $(if $(MAPPING),--mapping '$(MAPPING)') \
-		$(if $(USERS_FILE),--users '$(USERS_FILE)') $(if $(AS_OF),--as-of '$(AS_OF)')
-
 # Which engine dbt builds on: duckdb (default) or spark (docs/spark.md). Either way ingest and the
 # simulator write the platform's log into the DuckDB file; on Spark it is exported to a Parquet lake,
 # dbt builds there, and the ML step, publish and the dashboard read the Spark tables through a
@@ -93,56 +69,45 @@ ANIME_SPARK_HOME ?= $(CURDIR)/warehouse/spark
 override ANIME_SPARK_HOME := $(abspath $(ANIME_SPARK_HOME))
 export ANIME_SPARK_HOME
 SPARK_VIEWS := $(ANIME_SPARK_HOME)/warehouse.duckdb
-DBT_SPARK_FLAGS := $(DBT_FLAGS) --target spark
 
 ifeq ($(ENGINE),spark)
 ifneq ($(LOGS),)
 $(error LOGS= runs on DuckDB only for now (the Spark flow exports a simulated run's raw and sim schemas))
 endif
-# Spark's install and Java are checked before the log is simulated
-run: venv-spark
-# a full refresh, as on DuckDB
-build: venv-spark
-	@echo "==> lake: the DuckDB source tables as Parquet under $(ANIME_SPARK_HOME)/lake, registered on Spark"
-	$(BIN)/python -m warehouse.lake --schemas raw sim --register-spark
-	@echo "==> dbt (spark): staging -> intermediate -> marts, with tests"
-	$(DBT) build --exclude tag:ml_outputs --full-refresh $(DBT_SPARK_FLAGS) --quiet
-	$(BIN)/python -m warehouse.spark_tables
-
-train: venv-spark
-	@echo "==> ml: next-episode continuation model, on the Spark build's ml_features"
-	$(BIN)/python ml/train.py --warehouse $(SPARK_VIEWS)
-	$(BIN)/python -m warehouse.lake --warehouse $(SPARK_VIEWS) --schemas ml --register-spark
-	$(DBT) build -s tag:ml_outputs $(DBT_SPARK_FLAGS) --quiet
-	$(BIN)/python -m warehouse.spark_tables
-
-publish: venv
-	@echo "==> publish: snapshot the Spark build's marts for the dashboard"
-	$(BIN)/python -m warehouse.publish --warehouse $(SPARK_VIEWS)
-
-SUMMARY_FLAGS := --warehouse $(SPARK_VIEWS)
+# Spark's install and Java are checked before anything runs
+ENGINE_VENV := venv-spark
 dashboard: export ANIME_WAREHOUSE := $(SPARK_VIEWS)
 else ifeq ($(ENGINE),duckdb)
-# a full refresh: the simulate (or events) step replaces the log (after `python -m simulator --append`
-# or `python -m ingest events --append`, run `dbt build` in dbt_project/ for an incremental build)
-build: venv
-	@echo "==> dbt: staging -> intermediate -> marts, with tests"
-	$(DBT) build --exclude tag:ml_outputs --full-refresh $(DBT_FLAGS) --quiet
-
-train: venv
-	@echo "==> ml: next-episode continuation model"
-	$(BIN)/python ml/train.py
-	$(DBT) build -s tag:ml_outputs $(DBT_FLAGS) --quiet
-
-publish: venv
-	@echo "==> publish: snapshot marts for the dashboard"
-	$(BIN)/python -m warehouse.publish
+ENGINE_VENV := venv
 else
 $(error ENGINE is duckdb or spark, not '$(ENGINE)')
 endif
 
-run: venv ingest catalog $(LOG_STEP) build train publish
-	@$(BIN)/python -m warehouse.summary $(SUMMARY_FLAGS)
+# One orchestrator runs the stages in order, in one process, and prints each one's time:
+# `python -m pipeline --dry-run` (with these flags) lists the commands it runs. The single-stage
+# targets below run its steps of that stage (`--only`). A full run always full-refreshes dbt: the
+# simulate (or events) step replaces the log (after `python -m simulator --append` or
+# `python -m ingest events --append`, run `dbt build` in dbt_project/ for an incremental build).
+PIPELINE := $(strip $(BIN)/python -m pipeline --engine $(ENGINE) --source '$(INGEST_SOURCE)' \
+	--users $(USERS) --days $(DAYS) --seed $(SEED) $(if $(LOGS),--logs '$(LOGS)') \
+	$(if $(MAPPING),--mapping '$(MAPPING)') $(if $(USERS_FILE),--users-file '$(USERS_FILE)') \
+	$(if $(AS_OF),--as-of '$(AS_OF)'))
+
+# a single recipe: `make -j run` cannot run two stages at once
+run: $(ENGINE_VENV)
+	$(PIPELINE)
+
+ingest catalog simulate publish: venv
+	$(PIPELINE) --only $@
+
+# the platform's log replaces raw.viewing_events and raw.users (and drops `sim`); the rows it cannot
+# load go to raw.viewing_events_rejects and raw.users_rejects with their reasons
+events: venv
+	@test -n "$(LOGS)" || { echo "error: make events needs LOGS=path/to/plays (and MAPPING=file.toml)"; exit 1; }
+	$(PIPELINE) --only $@
+
+build train: $(ENGINE_VENV)
+	$(PIPELINE) --only $@
 
 lint: venv
 	$(BIN)/ruff check .

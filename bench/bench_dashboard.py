@@ -20,7 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import REPO_ROOT, pipeline
+from pipeline import commands
+from warehouse import REPO_ROOT
 from warehouse.publish import publish, snapshots_root
 
 DEFAULT_SIZES = (1_000_000, 10_000_000)
@@ -44,7 +45,7 @@ def _users_for(plays: int, catalogue: Path, work: Path, days: int) -> int:
     """Users needed for ``plays`` plays, from a 1,000-user probe simulation of the same window."""
     probe = work / "probe.duckdb"
     shutil.copy(catalogue, probe)
-    pipeline.simulate(probe, "--users", "1000", "--days", str(days), "--no-progress")
+    commands.simulate(probe, "--users", "1000", "--days", str(days), "--no-progress")
     per_user = _count(probe, "select count(*) from raw.viewing_events") / 1000
     probe.unlink()
     return max(100, round(plays / per_user))
@@ -55,19 +56,11 @@ def build(plays: int, catalogue: Path, work: Path, days: int) -> Path:
     users = _users_for(plays, catalogue, work, days)
     db = work / f"plays-{plays}.duckdb"
     shutil.copy(catalogue, db)
-    steps = [
-        (
-            "simulate",
-            lambda: pipeline.simulate(db, "--users", str(users), "--days", str(days), "--no-progress"),
-        ),
-        ("dbt build", lambda: pipeline.dbt(db, "build", "--exclude", "tag:ml_outputs", "--quiet")),
-        ("train", lambda: pipeline.train(db, work / f"model-{plays}.pkl")),
-        ("dbt ml_outputs", lambda: pipeline.dbt(db, "build", "-s", "tag:ml_outputs", "--quiet")),
-    ]
-    for name, step in steps:
-        started = time.perf_counter()
-        step()
-        print(f"  {name:<15} {time.perf_counter() - started:7.1f} s", flush=True)
+    # what `make run` runs after the catalogue: simulate, dbt build, train, dbt ml outputs
+    size = ("--users", str(users), "--days", str(days), "--model-out", str(work / f"model-{plays}.pkl"))
+    times = commands.run_pipeline(db, *size, "--only", "simulate", "build", "train")
+    for name, seconds in times.items():
+        print(f"  {name:<15} {seconds:7.1f} s", flush=True)
     return db
 
 
@@ -131,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
         else:
             catalogue = work / "catalogue.duckdb"
             print("  building the catalogue warehouse (ingest + dbt tag:catalog) ...", flush=True)
-            pipeline.build_catalog(catalogue)
+            commands.build_catalog(catalogue)
             targets = []
             for plays in args.plays:
                 print(f"\n== building a {plays:,}-play warehouse", flush=True)

@@ -42,11 +42,11 @@ from pathlib import Path
 import duckdb
 
 from bench import load_average, machine
-from warehouse import pipeline
+from pipeline import commands
 
 DEFAULT_SIZES = (1_000_000, 10_000_000)
 DEFAULT_DAYS = (60, 180)
-SELECTION = (*pipeline.ENGAGEMENT_SELECTION, "--indirect-selection", "cautious")
+SELECTION = (*commands.ENGAGEMENT_SELECTION, "--indirect-selection", "cautious")
 PRODUCTION = ("--exclude-resource-type", "unit_test")
 FLOOR_SQL = "create table floor as select * from wh.raw.viewing_events order by user_id, started_at, event_id"
 NOTHING = ("-s", "tag:bench_selects_no_node")  # a selection that matches no node
@@ -79,7 +79,7 @@ def _count(db: Path, sql: str) -> int:
 def _dbt_threads(db: Path, work: Path) -> tuple[int, str]:
     """DuckDB threads and memory limit of dbt's own connection (the profile may set them)."""
     sql = "select current_setting('threads') as t, current_setting('memory_limit') as m"
-    out = pipeline.dbt(
+    out = commands.dbt(
         db, "show", "--inline", sql, "--output", "json", "--target-path", str(work / "target-probe"), "-q"
     ).stdout
     row = json.loads(out[out.index("{") :])["show"][0]
@@ -115,7 +115,7 @@ def _dbt_timed(db: Path, target: Path, *args: str) -> tuple[float, list[tuple[st
     a copy, 59 s on its own)."""
     os.sync()
     started = time.perf_counter()
-    pipeline.dbt(db, *args, "--target-path", str(target), "--quiet")
+    commands.dbt(db, *args, "--target-path", str(target), "--quiet")
     wall = time.perf_counter() - started
     nodes = []
     for r in json.loads((target / "run_results.json").read_text())["results"]:
@@ -140,7 +140,7 @@ def _report(label: str, wall: float, nodes: list[tuple[str, float]], floor: floa
 def _catalogue(work: Path) -> Path:
     db = work / "catalogue.duckdb"
     print("  building the catalogue warehouse (ingest + dbt tag:catalog) ...", flush=True)
-    pipeline.build_catalog(db)
+    commands.build_catalog(db)
     return db
 
 
@@ -156,7 +156,7 @@ def _users_for(plays: int, catalogue: Path, work: Path, days: int) -> tuple[int,
     """Calibrate plays per user with a 1,000-user simulation of the same window."""
     probe = work / "probe.duckdb"
     shutil.copy(catalogue, probe)
-    pipeline.simulate(
+    commands.simulate(
         probe, "--users", "1000", "--days", str(days), *_signup_config(work, days), "--no-progress"
     )
     per_user = _count(probe, "select count(*) from raw.viewing_events") / 1000
@@ -171,7 +171,7 @@ def bench_size(
     db, copy = work / f"plays-{plays}-{days}d.duckdb", work / f"features-{plays}-{days}d.duckdb"
     shutil.copy(catalogue, db)
     started = time.perf_counter()
-    pipeline.simulate(
+    commands.simulate(
         db, "--users", str(users), "--days", str(days), *_signup_config(work, days), "--no-progress"
     )
     sim_seconds = time.perf_counter() - started
@@ -185,8 +185,8 @@ def bench_size(
     # One target folder per warehouse, parsed once up front: each build then re-parses only what
     # changed, as repeated `dbt build`s in the project folder do (a cold parse is about 2 s more).
     target, copy_target = work / f"target-{plays}-{days}d", work / f"target-features-{plays}-{days}d"
-    pipeline.dbt(db, "parse", "--target-path", str(target), "--quiet")
-    pipeline.dbt(copy, "parse", "--target-path", str(copy_target), "--quiet")
+    commands.dbt(db, "parse", "--target-path", str(target), "--quiet")
+    commands.dbt(copy, "parse", "--target-path", str(copy_target), "--quiet")
 
     floors = _floor(db, work, threads, args.repeats)
     floor = statistics.median(floors)
@@ -207,7 +207,7 @@ def bench_size(
         f"{', '.join(f'{t:.2f}' for t in starts)})"
     )
 
-    pipeline.simulate(db, "--append", "--days", str(days + args.extra_days), "--no-progress")
+    commands.simulate(db, "--append", "--days", str(days + args.extra_days), "--no-progress")
     appended = _count(db, "select count(*) from raw.viewing_events") - n_plays
     inc_wall, inc_nodes = _dbt_timed(db, target, "build", *SELECTION, *PRODUCTION)
     print(

@@ -29,7 +29,8 @@ import duckdb
 
 from bench import load_average, machine
 from ingest.load import ingest
-from warehouse import REPO_ROOT, pipeline
+from pipeline import commands
+from warehouse import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "data" / "anime-offline-database-sample.json.gz"
 POPULARITY = REPO_ROOT / "data" / "anime-popularity-mal-2016.csv"
@@ -176,9 +177,9 @@ def main(argv: list[str] | None = None) -> None:
         if not args.events_only:
             catalogue_figures(tmp_dir, args.factor)
         db = tmp_dir / "catalog.duckdb"
-        pipeline.ingest(db)
+        commands.ingest(db)
         started = time.perf_counter()
-        pipeline.dbt(db, "build", "-s", "tag:catalog", "--quiet")
+        commands.dbt(db, "build", "-s", "tag:catalog", "--quiet")
         elapsed = time.perf_counter() - started
         print(f"  dbt build -s tag:catalog (sample): {elapsed:.1f} s wall, including dbt start-up")
         if args.events_rows > 0:

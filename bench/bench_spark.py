@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from bench import load_average, machine
-from warehouse import pipeline
+from pipeline import commands
 
 BUILD = ("--exclude", "tag:ml_outputs", "--quiet")
 
@@ -75,31 +75,31 @@ def _timed(fn: Callable[[], object]) -> float:
 def run(users: int, days: int, work: Path) -> None:
     duck, spark_home = work / "warehouse.duckdb", work / "spark"
     print(f"  simulating {users:,} users x {days} days ...", flush=True)
-    pipeline.build_catalog(duck)
-    pipeline.simulate(duck, "--users", str(users), "--days", str(days), "--no-progress")
+    commands.build_catalog(duck)
+    commands.simulate(duck, "--users", str(users), "--days", str(days), "--no-progress")
     with duckdb.connect(str(duck), read_only=True) as con:
         (plays,) = con.execute("select count(*) from raw.viewing_events").fetchone()
     print(f"== {plays:,} plays; load {load_average()}", flush=True)
 
-    duck_build = _timed(lambda: pipeline.dbt(duck, "build", "--full-refresh", *BUILD))
+    duck_build = _timed(lambda: commands.dbt(duck, "build", "--full-refresh", *BUILD))
     print(f"  DuckDB  dbt build                    {duck_build:7.1f} s", flush=True)
 
     lake = _timed(
-        lambda: pipeline.run_stage(
-            pipeline.python("-m", "warehouse.lake", "--register-spark"), duck, spark_home=spark_home
+        lambda: commands.run_stage(
+            commands.python("-m", "warehouse.lake", "--register-spark"), duck, spark_home=spark_home
         )
     )
     print(f"  Spark   lake export + registration   {lake:7.1f} s", flush=True)
     with JvmPeak() as peak:
         startup = _timed(
-            lambda: pipeline.dbt_spark(
+            lambda: commands.dbt_spark(
                 "run-operation", "spark_session_ready", "--quiet", spark_home=spark_home
             )
         )
         print(f"  Spark   start-up (one query)         {startup:7.1f} s", flush=True)
-        models = _timed(lambda: pipeline.dbt_spark("run", "--full-refresh", *BUILD, spark_home=spark_home))
+        models = _timed(lambda: commands.dbt_spark("run", "--full-refresh", *BUILD, spark_home=spark_home))
         print(f"  Spark   dbt run --full-refresh       {models:7.1f} s (models + start-up)", flush=True)
-        tests = _timed(lambda: pipeline.dbt_spark("test", *BUILD, spark_home=spark_home))
+        tests = _timed(lambda: commands.dbt_spark("test", *BUILD, spark_home=spark_home))
         print(f"  Spark   dbt test                     {tests:7.1f} s (tests + start-up)", flush=True)
     spark_build = models + tests
     print(

@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 
 from warehouse import warehouse_path
+from warehouse.sql import table_exists
 
 HEADLINE_KEYS: tuple[str, ...] = (
     "run_id",
@@ -26,26 +27,25 @@ HEADLINE_KEYS: tuple[str, ...] = (
 )
 
 
+def read_headline(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """Headline dict of the latest run in ml.model_runs of an open warehouse, or None when no run
+    was recorded."""
+    if not table_exists(con, "ml", "model_runs"):
+        return None
+    cols = ", ".join(HEADLINE_KEYS)
+    rows = con.execute(
+        f"select {cols} from ml.model_runs order by trained_at desc, run_id desc limit 1"
+    ).fetchall()
+    return dict(zip(HEADLINE_KEYS, rows[0], strict=True)) if rows else None
+
+
 def latest_headline(warehouse: str | os.PathLike[str] | None = None) -> dict[str, Any] | None:
     """Headline dict of the latest run in ml.model_runs, or None when no run was recorded."""
     path = warehouse_path(warehouse)
     if not path.exists():
         return None
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'ml' and table_name = 'model_runs'"
-        ).fetchall()
-        if not exists[0][0]:
-            return None
-        cols = ", ".join(HEADLINE_KEYS)
-        rows = con.execute(
-            f"select {cols} from ml.model_runs order by trained_at desc, run_id desc limit 1"
-        ).fetchall()
-    finally:
-        con.close()
-    return dict(zip(HEADLINE_KEYS, rows[0], strict=True)) if rows else None
+    with duckdb.connect(str(path), read_only=True) as con:
+        return read_headline(con)
 
 
 def _f(x: Any, digits: int = 4) -> str:

@@ -1,6 +1,6 @@
 """Train the next-episode continuation model on marts.ml_features and grade it.
 
-    python ml/train.py [--warehouse PATH] [--model-out PATH]
+    python ml/train.py [--warehouse PATH] [--model-out PATH]      (or: python -m ml ...)
     python ml/train.py --verify-model [--model-out PATH]
 
 Reads the feature mart read-only and splits it by time (the cutoff, stored with the run, is the 80th
@@ -12,31 +12,25 @@ Input problems exit with status 2 and one line on stderr.
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
+import math
 import sys
+import time
+import uuid
 from pathlib import Path
+from typing import Any
 
-if __package__ in (None, ""):  # run as `python ml/train.py`: import `ml` from the repo, not ml/
-    _HERE = Path(__file__).resolve().parent
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-    sys.path.insert(0, str(_HERE.parent))
+import numpy as np
 
-import argparse  # noqa: E402
-import datetime as dt  # noqa: E402
-import math  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from typing import Any  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from ml import evaluate, oracle  # noqa: E402
-from ml.data import MLInputError, SplitData, load_splits, open_read_only  # noqa: E402
-from ml.features import DECISION_THRESHOLD, FEATURES, episode_bucket  # noqa: E402
-from ml.headline import HEADLINE_KEYS, format_headline, latest_headline  # noqa: E402
-from ml.models import RANDOM_STATE, EpisodeRateBaseline, fit_gbm, fit_logreg  # noqa: E402
-from ml.persist import ModelLoadError, load_model, save_model  # noqa: E402
-from ml.write import write_run  # noqa: E402
-from warehouse import REPO_ROOT, warehouse_path  # noqa: E402
+from ml import evaluate, oracle
+from ml.data import MLInputError, SplitData, load_splits, open_read_only
+from ml.features import DECISION_THRESHOLD, FEATURES, episode_bucket
+from ml.headline import HEADLINE_KEYS, format_headline, latest_headline
+from ml.models import RANDOM_STATE, EpisodeRateBaseline, fit_gbm, fit_logreg
+from ml.persist import ModelLoadError, load_model, save_model
+from ml.write import write_run
+from warehouse import REPO_ROOT, warehouse_path
 
 DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "next_episode_model.pkl"
 MODELS = ("gbm", "baseline_episode", "baseline_logreg")
@@ -267,8 +261,8 @@ def run(
     return result
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _parser(prog: str | None = None) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     p.add_argument("--warehouse", help="DuckDB file (default: $ANIME_WAREHOUSE or warehouse/)")
     p.add_argument("--model-out", help=f"model pickle path (default: {DEFAULT_MODEL_PATH})")
     p.add_argument(
@@ -280,8 +274,8 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    args = _parser(prog).parse_args(argv)
     try:
         if args.verify_model:
             model_path = Path(args.model_out) if args.model_out else DEFAULT_MODEL_PATH
@@ -295,5 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# `python ml/train.py`: a script run finds the `ml` package through the project's editable install
+# (`pip install -e .`, which `make` does), wherever it is run from
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="python ml/train.py"))

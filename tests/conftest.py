@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from warehouse import pipeline
+from pipeline import commands
 
 
 @pytest.fixture(scope="session")
 def catalog_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded sample ingested and the catalogue marts built (`dbt build -s tag:catalog`)."""
     db = tmp_path_factory.mktemp("catalog") / "catalog.duckdb"
-    pipeline.build_catalog(db)
+    commands.build_catalog(db)
     return db

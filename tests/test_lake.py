@@ -9,9 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline import commands
 from tests.dbt import fixture_data
 from tests.tables import relation_differences
-from warehouse import lake, pipeline, spark_tables
+from warehouse import lake, spark_tables
 
 PLAY_COLUMNS = (
     "event_id, user_id, anime_id, episode_number, started_at, watched_seconds, "
@@ -66,7 +67,7 @@ def test_a_new_export_replaces_the_old_one_whole(tmp_path: Path) -> None:
 def test_export_of_a_missing_warehouse_is_one_error_line(tmp_path: Path) -> None:
     missing = tmp_path / "nothing.duckdb"
     command = ("-m", "warehouse.lake", "--warehouse", str(missing), "--lake", str(tmp_path / "lake"))
-    result = pipeline.run_stage(pipeline.python(*command), missing, check=False)
+    result = commands.run_stage(commands.python(*command), missing, check=False)
     assert result.returncode == 1
     assert result.stdout.strip().splitlines() == [
         f"error: no warehouse at {missing}: run `make run` (or ingest and simulate) first"

@@ -15,14 +15,17 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from warehouse import connect, spark_home, warehouse_path
+from warehouse import DBT_PROJECT, SPARK_HOME_VAR, connect, spark_home, warehouse_path
+from warehouse.sql import first_line, quote_literal
 
 SOURCE_SCHEMAS = ("raw", "sim", "ml")
 # tables a Spark build reads by day: Parquet partitions by their day column
@@ -86,19 +89,27 @@ def _export_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, target
     if partition:
         column, timestamp = partition
         query = f"select *, cast({timestamp} as date) as {column} from {schema}.{name}"
-        copy = f"copy ({query}) to '{target}' (format parquet, partition_by ({column}))"
+        copy = f"copy ({query}) to {quote_literal(str(target))} (format parquet, partition_by ({column}))"
     else:
-        copy = f"copy {schema}.{name} to '{target / 'part-0.parquet'}' (format parquet)"
+        copy = f"copy {schema}.{name} to {quote_literal(str(target / 'part-0.parquet'))} (format parquet)"
     (rows,) = con.execute(copy).fetchone()  # COPY answers with the rows it wrote
     return LakeTable(schema, name, partition[0] if partition else None, rows)
 
 
 def register_spark(lake: Path, tables: list[LakeTable]) -> None:
-    """Declare the exported tables on the Spark target (`dbt run-operation register_lake`)."""
-    from warehouse import pipeline
-
+    """Declare the exported tables on the Spark target (`dbt run-operation register_lake`), in a dbt
+    process of its own: the Spark session holds the target's Derby metastore while it lives."""
     args = {"lake": str(lake), "tables": [t.as_json() for t in tables]}
-    pipeline.dbt_spark("run-operation", "register_lake", "--args", json.dumps(args), "--quiet")
+    command = [str(Path(sys.executable).parent / "dbt"), "run-operation", "register_lake"]
+    command += ["--args", json.dumps(args), "--quiet", "--target", "spark"]
+    command += ["--profiles-dir", ".", "--project-dir", "."]
+    env = {**os.environ, SPARK_HOME_VAR: str(spark_home())}
+    result = subprocess.run(command, cwd=DBT_PROJECT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"dbt run-operation register_lake exited {result.returncode}\n"
+            f"--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         tables = export(source, lake, tuple(args.schemas))
     except (duckdb.Error, OSError) as error:
-        first = str(error).strip().splitlines()[0]
-        print(f"error: exporting {source} to {lake} failed (the previous export is kept): {first}")
+        why = first_line(error)
+        print(f"error: exporting {source} to {lake} failed (the previous export is kept): {why}")
         return 1
     if not tables:
         print(f"error: {source} has no tables in {', '.join(args.schemas)}: nothing to export")

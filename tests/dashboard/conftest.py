@@ -1,9 +1,10 @@
 """Fixtures for the dashboard tests: a small published warehouse and SQL on it.
 
 The warehouse is built once per session in a temporary folder with the real commands
-(``warehouse.pipeline.build_all``: ingest, dbt catalogue, simulator, dbt build, ml/train.py,
-dbt ml_outputs, publish) at a small size, and named by ``ANIME_WAREHOUSE`` for the in-process
-AppTest runs and the ``streamlit run`` subprocess of the browser test.
+(``pipeline.commands.build_all``: ``python -m pipeline``, what ``make run`` runs: ingest, dbt
+catalogue, simulator, dbt build, ml/train.py, dbt ml_outputs, publish, summary) at a small size,
+and named by ``ANIME_WAREHOUSE`` for the in-process AppTest runs and the ``streamlit run``
+subprocess of the browser test.
 
 ``DASHBOARD_TEST_WAREHOUSE=handmade`` swaps in a hand-made warehouse in the contract shapes
 (``handmade.py``, under a second to build) for quick iteration on the dashboard alone.
@@ -18,8 +19,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from pipeline import commands
 from tests.dashboard import handmade
-from warehouse import pipeline
 from warehouse.publish import publish
 
 FIXTURE_KIND = os.environ.get("DASHBOARD_TEST_WAREHOUSE", "pipeline")
@@ -39,7 +40,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         handmade.build(path)
         publish(path)
     else:
-        pipeline.build_all(path, users=SIM_USERS, days=SIM_DAYS, model_out=folder / "model.pkl")
+        commands.build_all(path, users=SIM_USERS, days=SIM_DAYS, model_out=folder / "model.pkl")
     return path
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import commands
 from tests.dbt import fixture_data
-from warehouse import pipeline
 
 # The engagement models and their tests; the catalogue marts are stand-in tables the fixture writes.
-SELECTION = pipeline.ENGAGEMENT_SELECTION
+SELECTION = commands.ENGAGEMENT_SELECTION
 
 # Every table the engagement models write, with the columns that identify a row.
 TABLE_KEYS = {
@@ -49,7 +49,7 @@ def dbt(warehouse: Path, command: str, *extra: str, check: bool = True):
     """`dbt <command>` on the engagement selection of `warehouse` (tests of other stages that
     touch these models are left out: cautious indirect selection)."""
     selection = () if "--select" in extra else SELECTION
-    return pipeline.dbt(
+    return commands.dbt(
         warehouse,
         command,
         *selection,

@@ -9,10 +9,10 @@ from pathlib import Path
 import duckdb
 
 from ml.features import FEATURES
+from pipeline import commands
 from tests.dbt import fixture_data
 from tests.dbt.conftest import TABLE_KEYS, dbt
 from tests.tables import relation_differences, table_differences
-from warehouse import pipeline
 
 HORIZON = timedelta(days=14)
 
@@ -174,7 +174,7 @@ def test_the_compared_tables_are_every_table_the_models_write(engagement_warehou
 
 def _train_and_build_outputs(db: Path, model_out: Path) -> str:
     """`python ml/train.py`, then the ml_outputs marts (as `make train` does); the new run's id."""
-    pipeline.train(db, model_out, "--quiet")
+    commands.train(db, model_out, "--quiet")
     dbt(db, "build", "--select", "tag:ml_outputs")
     [(run_id,)] = _query(db, "select run_id from ml.model_runs order by trained_at desc limit 1")
     return run_id

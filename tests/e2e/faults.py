@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import pipeline
+from pipeline import commands
+from warehouse.sql import table_exists
 
 
 def table_fingerprint(
@@ -30,11 +31,7 @@ def table_fingerprint(
         result = []
         for table in tables:
             schema, name = table.split(".")
-            exists = con.execute(
-                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                [schema, name],
-            ).fetchone()[0]
-            if not exists:
+            if not table_exists(con, schema, name):
                 result.append((table, None, None))
                 continue
             columns = [
@@ -132,8 +129,8 @@ def kill_repeatedly(
         with tempfile.TemporaryFile() as stderr:
             process = subprocess.Popen(
                 list(command),
-                cwd=pipeline.REPO_ROOT,
-                env=pipeline.stage_env(warehouse),
+                cwd=commands.REPO_ROOT,
+                env=commands.stage_env(warehouse),
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
             )
@@ -167,5 +164,5 @@ def kill_repeatedly(
 def timed_run(command: Sequence[str], warehouse: Path) -> float:
     """Run to completion; the wall time sets the window in which kills land."""
     started = time.perf_counter()
-    pipeline.run_stage(command, warehouse)
+    commands.run_stage(command, warehouse)
     return time.perf_counter() - started

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline import commands
 from tests.dashboard.apptest_util import metrics, open_page
-from warehouse import pipeline
 
 PAGES = ("overview", "catalogue", "cohorts", "title")
 ROUNDS = 3
@@ -20,7 +20,7 @@ HANG_SECONDS = 600  # only guards against a hang: a loaded machine renders a fir
 @pytest.mark.slow
 def test_pages_stay_whole_while_dbt_rebuilds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "w.duckdb"
-    pipeline.build_all(db, users=300, days=21, seed=5, model_out=tmp_path / "m.pkl")
+    commands.build_all(db, users=300, days=21, seed=5, model_out=tmp_path / "m.pkl")
     monkeypatch.setenv("ANIME_WAREHOUSE", str(db))
     con = duckdb.connect(str(db), read_only=True)
     plays = con.execute("select count(*) from marts.viewing_events").fetchone()[0]
@@ -40,8 +40,8 @@ def test_pages_stay_whole_while_dbt_rebuilds(tmp_path: Path, monkeypatch: pytest
                 raise TimeoutError("no page rendered")
             for k in range(ROUNDS):
                 phase[0] = 2 * k + 1
-                pipeline.dbt(db, "build", "--exclude", "tag:ml_outputs", "--quiet")
-                pipeline.publish(db)
+                commands.dbt(db, "build", "--exclude", "tag:ml_outputs", "--quiet")
+                commands.publish(db)
                 phase[0] = 2 * k + 2
         except BaseException as exc:  # reported by the main thread
             failures.append(exc)

@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline import commands
 from tests.e2e.faults import table_fingerprint
-from warehouse import pipeline
 
 # Columns that name or time a run rather than describe the data.
 VOLATILE = (
@@ -62,16 +62,16 @@ def fingerprint(db: Path, tables: list[str]) -> tuple:
 def test_two_runs_give_identical_marts_and_seed_changes_events(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     size = {"users": 400, "days": 21}
-    pipeline.build_all(db, **size, seed=3, model_out=tmp_path / "m.pkl")
+    commands.build_all(db, **size, seed=3, model_out=tmp_path / "m.pkl")
     marts = all_tables(db, ("marts", "ml"))
     assert {"marts.anime_master", "marts.viewing_events", "marts.ml_features"} <= set(marts)
     first = fingerprint(db, marts)
     assert all(count for name, count, _ in first if name.startswith("marts.")), first
 
-    pipeline.build_all(db, **size, seed=3, model_out=tmp_path / "m.pkl")
+    commands.build_all(db, **size, seed=3, model_out=tmp_path / "m.pkl")
     assert fingerprint(db, marts) == first
 
     events = ("raw.viewing_events",)
     before = table_fingerprint(db, events)
-    pipeline.simulate(db, "--users", "400", "--days", "21", "--seed", "4", "--start", "2026-01-01")
+    commands.simulate(db, "--users", "400", "--days", "21", "--seed", "4", "--start", "2026-01-01")
     assert table_fingerprint(db, events) != before

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import commands
 from tests.e2e.faults import kill_repeatedly, table_fingerprint, timed_run
 from tests.ingest.conftest import document, valid_entries
-from warehouse import pipeline
 
 RAW = ("raw.anime_catalog", "raw.anime_catalog_rejects", "raw.anime_popularity")
 VOLATILE = ("loaded_at", "source_file")
@@ -22,11 +22,11 @@ def test_killed_ingest_leaves_the_last_complete_load(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     small = tmp_path / "small.json"
     small.write_text(json.dumps(document(valid_entries())))
-    full_load = pipeline.python("-m", "ingest", "--warehouse", str(db))
+    full_load = commands.python("-m", "ingest", "--warehouse", str(db))
 
     seconds = timed_run(full_load, db)
     state_full = table_fingerprint(db, RAW, VOLATILE)
-    pipeline.ingest(db, "--source", str(small))
+    commands.ingest(db, "--source", str(small))
     state_small = table_fingerprint(db, RAW, VOLATILE)
     assert state_small != state_full
 
@@ -42,5 +42,5 @@ def test_killed_ingest_leaves_the_last_complete_load(tmp_path: Path) -> None:
     assert report.kills == KILLS, report.summary()
     assert set(report.states) <= {state_small, state_full}
 
-    pipeline.run_stage(full_load, db)
+    commands.run_stage(full_load, db)
     assert table_fingerprint(db, RAW, VOLATILE) == state_full

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline import commands
 from tests.e2e.faults import kill_repeatedly, table_fingerprint, timed_run
-from warehouse import pipeline
 
 SIM_TABLES = ("raw.users", "raw.viewing_events", "sim.event_truth", "sim.user_truth")
 KILLS = 10  # real kills per stage: kill_repeatedly retries runs that finish first
@@ -26,18 +26,18 @@ def catalogue_only(catalog_warehouse: Path, tmp_path_factory: pytest.TempPathFac
 
 def simulate_command(db: Path, seed: int) -> list[str]:
     size = ["--users", "1500", "--days", "30", "--start", "2026-01-01"]
-    return pipeline.python("-m", "simulator", "--warehouse", str(db), "--seed", str(seed), *size)
+    return commands.python("-m", "simulator", "--warehouse", str(db), "--seed", str(seed), *size)
 
 
 @pytest.mark.slow
 def test_killed_simulator_leaves_the_last_complete_run(catalogue_only: Path) -> None:
     db = catalogue_only
-    pipeline.run_stage(simulate_command(db, seed=1), db)
+    commands.run_stage(simulate_command(db, seed=1), db)
     state_old = table_fingerprint(db, SIM_TABLES)
     seconds = timed_run(simulate_command(db, seed=2), db)
     state_new = table_fingerprint(db, SIM_TABLES)
     assert state_new != state_old
-    pipeline.run_stage(simulate_command(db, seed=1), db)
+    commands.run_stage(simulate_command(db, seed=1), db)
 
     report = kill_repeatedly(
         simulate_command(db, seed=2),
@@ -50,7 +50,7 @@ def test_killed_simulator_leaves_the_last_complete_run(catalogue_only: Path) -> 
     print(report.summary())
     assert report.kills == KILLS, report.summary()
     assert set(report.states) <= {state_old, state_new}
-    pipeline.run_stage(simulate_command(db, seed=2), db)
+    commands.run_stage(simulate_command(db, seed=2), db)
     assert table_fingerprint(db, SIM_TABLES) == state_new
 
 
@@ -68,8 +68,8 @@ def ml_state(db: Path, model: Path) -> tuple:
         assert predicted == [(latest,)]
     finally:
         con.close()
-    verified = pipeline.run_stage(
-        pipeline.python("ml/train.py", "--model-out", str(model), "--verify-model"), db, check=False
+    verified = commands.run_stage(
+        commands.python("ml/train.py", "--model-out", str(model), "--verify-model"), db, check=False
     )
     # A kill between saving the model and committing its run leaves a newer, self-consistent pair of
     # files; a half-written pickle must never verify.
@@ -82,8 +82,8 @@ def ml_state(db: Path, model: Path) -> tuple:
 def test_killed_training_leaves_the_last_complete_run(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     model = tmp_path / "model.pkl"
-    pipeline.build_all(db, users=800, days=30, seed=9, model_out=model)
-    train = pipeline.python("ml/train.py", "--warehouse", str(db), "--model-out", str(model), "--quiet")
+    commands.build_all(db, users=800, days=30, seed=9, model_out=model)
+    train = commands.python("ml/train.py", "--warehouse", str(db), "--model-out", str(model), "--quiet")
     seconds = timed_run(train, db)
     runs_before, verified = ml_state(db, model)
     assert verified == 0
@@ -96,5 +96,5 @@ def test_killed_training_leaves_the_last_complete_run(tmp_path: Path) -> None:
     n_runs = [n for n, _ in report.states]
     assert n_runs == sorted(n_runs) and n_runs[0] >= runs_before  # runs only ever complete whole
 
-    pipeline.run_stage(train, db)
+    commands.run_stage(train, db)
     assert ml_state(db, model) == (n_runs[-1] + 1, 0)

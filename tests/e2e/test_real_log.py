@@ -40,8 +40,9 @@ from typing import Any
 import duckdb
 import pytest
 
+from pipeline import commands
 from tests.dashboard.apptest_util import assert_clean, metrics, n_charts, open_page
-from warehouse import REPO_ROOT, pipeline
+from warehouse import REPO_ROOT
 
 EXAMPLES = REPO_ROOT / "data" / "examples"
 PLAYS = EXAMPLES / "plays.csv"
@@ -76,17 +77,15 @@ def flow(catalog_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> F
     folder = tmp_path_factory.mktemp("real_log")
     db = folder / "real.duckdb"
     shutil.copyfile(catalog_warehouse, db)  # `python -m ingest` + `dbt build -s tag:catalog`
-    first = pipeline.ingest_events(db, PLAYS, users=USERS, mapping=MAPPING, as_of=AS_OF)
-    late = pipeline.ingest_events(db, LATE, mapping=MAPPING, as_of=AS_OF, append=True)
-    pipeline.dbt(db, "build", "--full-refresh", "--exclude", "tag:ml_outputs", "--quiet")
-    train = pipeline.train(db, folder / "model.pkl")
-    pipeline.dbt(db, "build", "-s", "tag:ml_outputs", "--quiet")
-    pipeline.publish(db)
-    report = pipeline.run_stage(
-        pipeline.python("-m", "simulator", "report", "--warehouse", str(db)), db, check=False
+    first = commands.ingest_events(db, PLAYS, users=USERS, mapping=MAPPING, as_of=AS_OF)
+    late = commands.ingest_events(db, LATE, mapping=MAPPING, as_of=AS_OF, append=True)
+    # the rest of `make run LOGS=...`: dbt build (full refresh), train, ml outputs, publish, summary
+    rest = ("--only", "build", "train", "publish", "summary", "--model-out", str(folder / "model.pkl"))
+    run = commands.run_stage(commands.python("-m", "pipeline", "--warehouse", str(db), *rest), db)
+    report = commands.run_stage(
+        commands.python("-m", "simulator", "report", "--warehouse", str(db)), db, check=False
     )
-    summary = pipeline.run_stage(pipeline.python("-m", "warehouse.summary", "--warehouse", str(db)), db)
-    return Flow(db, first, late, train, report, summary)
+    return Flow(db, first, late, run, report, run)
 
 
 def test_the_example_is_what_its_script_writes() -> None:
@@ -430,11 +429,23 @@ def test_make_run_with_logs_loads_them_instead_of_simulating() -> None:
         ).stdout
 
     logs = dry_run(f"LOGS={PLAYS}", f"MAPPING={MAPPING}", f"USERS_FILE={USERS}", f"AS_OF={AS_OF}")
-    assert "-m simulator" not in logs
-    assert f"-m ingest events --plays '{PLAYS}' --mapping '{MAPPING}'" in logs
-    assert f"--users '{USERS}' --as-of '{AS_OF}'" in logs
-    assert logs.index("-m ingest --source") < logs.index("tag:catalog") < logs.index("ingest events")
-    assert logs.index("ingest events") < logs.index("--full-refresh") < logs.index("ml/train.py")
-    assert logs.index("warehouse.publish") < logs.index("warehouse.summary")
+    assert "-m pipeline " in logs
+    assert f"--logs '{PLAYS}' --mapping '{MAPPING}' --users-file '{USERS}' --as-of '{AS_OF}'" in logs
     plain = dry_run()
-    assert "-m simulator --users 20000 --days 60 --seed 42" in plain and "ingest events" not in plain
+    assert "-m pipeline " in plain and "--users 20000 --days 60 --seed 42" in plain and "--logs" not in plain
+
+    def plan(*args: str) -> list[str]:
+        """The steps `python -m pipeline` runs (its --dry-run), as `name: command`."""
+        out = commands.run_stage(commands.python("-m", "pipeline", "--dry-run", *args), None).stdout
+        return out.splitlines()[1:]
+
+    own = ("--logs", str(PLAYS), "--mapping", str(MAPPING), "--users-file", str(USERS), "--as-of", AS_OF)
+    steps = plan(*own)
+    assert [line.split(":")[0] for line in steps] == [
+        *("ingest", "catalog", "events", "build", "train", "ml outputs", "publish", "summary")
+    ]
+    assert steps[2] == (
+        f"events: python -m ingest events --plays {PLAYS} --mapping {MAPPING} --users {USERS} --as-of {AS_OF}"
+    )
+    assert "--full-refresh" in steps[3] and steps[4] == "train: python ml/train.py"
+    assert "simulate: python -m simulator --users 20000 --days 60 --seed 42" in plan()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from warehouse import pipeline
+from pipeline import commands
 
 META = {
     "$schema": "https://example.invalid/schema.json",
@@ -69,5 +69,5 @@ def loaded_warehouse(tmp_path: Path) -> Path:
     """A warehouse whose raw tables hold the three valid entries."""
     db = tmp_path / "w.duckdb"
     source = write_json(tmp_path / "valid.json", document(valid_entries()))
-    pipeline.ingest(db, "--source", str(source))
+    commands.ingest(db, "--source", str(source))
     return db

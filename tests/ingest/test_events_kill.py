@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline import commands
 from tests.e2e.faults import kill_repeatedly, table_fingerprint, timed_run
 from tests.ingest.test_events_support import HEADER, events, fresh, ok, write_csv
-from warehouse import pipeline
 
 RAW = tuple(
     f"raw.{t}" for t in ("viewing_events", "users", "viewing_events_rejects", "users_rejects", "event_loads")
@@ -47,7 +47,7 @@ def test_killed_events_load_leaves_the_last_complete_load(catalog_warehouse: Pat
     db = fresh(catalog_warehouse, tmp_path)
     big = _big_log(tmp_path / "big.parquet")
     small = write_csv(tmp_path / "small.csv", HEADER, [("1", "mal-1", 1, "2026-09-01 10:00:00", 600, "tv")])
-    load_big = pipeline.python(
+    load_big = commands.python(
         "-m", "ingest", "events", "--warehouse", str(db), "--plays", str(big), "--as-of", "2027-01-01"
     )
     seconds = timed_run(load_big, db)
@@ -68,5 +68,5 @@ def test_killed_events_load_leaves_the_last_complete_load(catalog_warehouse: Pat
     assert report.kills == KILLS, report.summary()
     assert set(report.states) <= {state_small, state_big}
 
-    pipeline.run_stage(load_big, db)
+    commands.run_stage(load_big, db)
     assert table_fingerprint(db, RAW, VOLATILE) == state_big

@@ -19,7 +19,7 @@ import duckdb
 import zstandard
 
 from ingest.cli import main
-from warehouse import pipeline
+from pipeline import commands
 
 RAW_TABLES = ("viewing_events", "users", "viewing_events_rejects", "users_rejects", "event_loads")
 HEADER = ("user_id", "anime_id", "episode_number", "started_at", "watched_seconds", "device")
@@ -53,8 +53,8 @@ def events(db: Path, plays: Path | str, *extra: str, as_of: str | None = AS_OF) 
 
 def events_cli(db: Path, plays: Path | str, *extra: str) -> Run:
     """The real command in a subprocess."""
-    command = pipeline.python("-m", "ingest", "events", "--warehouse", str(db), "--plays", str(plays), *extra)
-    result = pipeline.run_stage(command, db, check=False)
+    command = commands.python("-m", "ingest", "events", "--warehouse", str(db), "--plays", str(plays), *extra)
+    result = commands.run_stage(command, db, check=False)
     return Run(result.returncode, result.stdout, result.stderr)
 
 

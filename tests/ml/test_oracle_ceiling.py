@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from ml.persist import load_model
-from warehouse import pipeline
+from pipeline import commands
 
 pytestmark = pytest.mark.slow
 
@@ -27,15 +27,15 @@ def built(catalog_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     root = tmp_path_factory.mktemp("built")
     db = root / "small.duckdb"
     shutil.copyfile(catalog_warehouse, db)
-    pipeline.simulate(db, "--users", str(USERS), "--days", str(DAYS), "--seed", "3", "--no-progress")
+    commands.simulate(db, "--users", str(USERS), "--days", str(DAYS), "--seed", "3", "--no-progress")
     # dbt's target/ and logs/ away from the project's: other builds may run meanwhile
     work = ("--target-path", str(root / "target"), "--log-path", str(root / "logs"), "--quiet")
-    pipeline.dbt(db, "run", "-s", "+ml_features", *work)
+    commands.dbt(db, "run", "-s", "+ml_features", *work)
     model = root / "next_episode_model.pkl"
     with pytest.MonkeyPatch.context() as mp:  # one OpenMP thread: see tests/ml/conftest.py
         mp.setenv("OMP_NUM_THREADS", "1")
-        result = pipeline.train(db, model)
-    pipeline.dbt(db, "build", "-s", "tag:ml_outputs", *work)
+        result = commands.train(db, model)
+    commands.dbt(db, "build", "-s", "tag:ml_outputs", *work)
     con = duckdb.connect(str(db), read_only=True)
     try:
         cols = [d[0] for d in con.execute("select * from ml.model_runs").description]

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline import commands
 from tests.tables import relation_differences
-from warehouse import pipeline
 from warehouse.spark_tables import attach
 
 # the tables both builds write, compared one by one (staging views are left out: they are the
@@ -38,8 +38,8 @@ def add_subsecond_times(warehouse: Path) -> None:
 
 
 def publish_to_spark(warehouse: Path, spark_home: Path) -> None:
-    pipeline.run_stage(
-        pipeline.python("-m", "warehouse.lake", "--schemas", "raw", "sim", "--register-spark"),
+    commands.run_stage(
+        commands.python("-m", "warehouse.lake", "--schemas", "raw", "sim", "--register-spark"),
         warehouse,
         spark_home=spark_home,
     )
@@ -88,8 +88,8 @@ def spark_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def duck(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample catalogue and 21 days of 1,000 users, built on DuckDB."""
     db = tmp_path_factory.mktemp("duck") / "warehouse.duckdb"
-    pipeline.build_catalog(db)
-    pipeline.simulate(db, "--users", "1000", "--days", "21", "--seed", "7", "--start", "2026-01-01")
+    commands.build_catalog(db)
+    commands.simulate(db, "--users", "1000", "--days", "21", "--seed", "7", "--start", "2026-01-01")
     add_subsecond_times(db)
-    pipeline.dbt(db, *BUILD)
+    commands.dbt(db, *BUILD)
     return db

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline import commands
 from tests.dashboard.browser import render_every_page, streamlit_server
 from tests.spark.conftest import (
     BUILD,
@@ -19,7 +20,6 @@ from tests.spark.conftest import (
     spark_tables,
 )
 from tests.tables import relation_differences
-from warehouse import pipeline
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 def full_builds(duck: Path, spark_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Both engines' full builds of the 21-day log; returns the Spark tables as DuckDB views."""
     publish_to_spark(duck, spark_home)
-    pipeline.dbt_spark(*BUILD, "--full-refresh", spark_home=spark_home)
+    commands.dbt_spark(*BUILD, "--full-refresh", spark_home=spark_home)
     views = tmp_path_factory.mktemp("spark-full") / "views.duckdb"
     spark_tables(spark_home, views)
     return views
@@ -43,12 +43,12 @@ def incremental_builds(
     duck: Path, spark_home: Path, full_builds: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     """A week appended to the log, both engines built incrementally (`dbt build`, no refresh)."""
-    pipeline.simulate(duck, "--append", "--days", "28")
+    commands.simulate(duck, "--append", "--days", "28")
     add_subsecond_times(duck)
-    pipeline.dbt(duck, *BUILD)
+    commands.dbt(duck, *BUILD)
     publish_to_spark(duck, spark_home)
     before = _day_files(spark_home)
-    pipeline.dbt_spark(*BUILD, spark_home=spark_home)
+    commands.dbt_spark(*BUILD, spark_home=spark_home)
     PARTITION_FILES.update(before=before, after=_day_files(spark_home))
     # a copy of the incremental tables, before a full refresh replaces the files they read
     copy = tmp_path_factory.mktemp("spark-incremental") / "copy.duckdb"
@@ -97,7 +97,7 @@ def test_incremental_build_on_spark_equals_its_full_refresh(
     spark_home: Path, incremental_builds: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     refresh = ("run", "--exclude", "tag:ml_outputs", "--full-refresh", "--quiet")
-    pipeline.dbt_spark(*refresh, spark_home=spark_home)
+    commands.dbt_spark(*refresh, spark_home=spark_home)
     refreshed = tmp_path_factory.mktemp("spark-refresh") / "views.duckdb"
     spark_tables(spark_home, refreshed)
     assert differing_tables(incremental_builds, refreshed) == {}
@@ -110,16 +110,16 @@ def trained(
     """`make train` and `make publish` on both engines (ENGINE=spark: train on the views of the
     Spark tables, export ml.* to the lake, build the ML output marts on Spark); returns the views."""
     models = tmp_path_factory.mktemp("models")
-    pipeline.train(duck, models / "duckdb.pkl")
-    pipeline.dbt(duck, "build", "-s", "tag:ml_outputs", "--quiet")
+    commands.train(duck, models / "duckdb.pkl")
+    commands.dbt(duck, "build", "-s", "tag:ml_outputs", "--quiet")
     views = spark_home / "warehouse.duckdb"
-    pipeline.run_stage(pipeline.python("-m", "warehouse.spark_tables"), None, spark_home=spark_home)
-    pipeline.train(views, models / "spark.pkl")
+    commands.run_stage(commands.python("-m", "warehouse.spark_tables"), None, spark_home=spark_home)
+    commands.train(views, models / "spark.pkl")
     export_ml = ("-m", "warehouse.lake", "--warehouse", str(views), "--schemas", "ml", "--register-spark")
-    pipeline.run_stage(pipeline.python(*export_ml), None, spark_home=spark_home)
-    pipeline.dbt_spark("build", "-s", "tag:ml_outputs", "--quiet", spark_home=spark_home)
-    pipeline.run_stage(pipeline.python("-m", "warehouse.spark_tables"), None, spark_home=spark_home)
-    pipeline.publish(views)
+    commands.run_stage(commands.python(*export_ml), None, spark_home=spark_home)
+    commands.dbt_spark("build", "-s", "tag:ml_outputs", "--quiet", spark_home=spark_home)
+    commands.run_stage(commands.python("-m", "warehouse.spark_tables"), None, spark_home=spark_home)
+    commands.publish(views)
     return views
 
 
@@ -158,7 +158,7 @@ def test_dashboard_renders_every_page_of_the_spark_build(
 
 
 def test_a_build_before_the_lake_is_registered_says_what_to_run(tmp_path: Path) -> None:
-    result = pipeline.dbt_spark("run", "-s", "stg_events__users", spark_home=tmp_path / "spark", check=False)
+    result = commands.dbt_spark("run", "-s", "stg_events__users", spark_home=tmp_path / "spark", check=False)
     assert result.returncode != 0
     fix = "run `python -m warehouse.lake --register-spark` first"
     assert f"raw.users not declared on Spark: {fix}" in result.stdout

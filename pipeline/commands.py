@@ -1,21 +1,41 @@
-"""Run pipeline stages as a user would (the real CLIs, in subprocesses) against a chosen warehouse.
+"""Run each stage's command as a user would (the real CLIs, in subprocesses) on a chosen warehouse.
 
 Tests and benchmarks build their own warehouses with these, so they exercise the same commands as
-`make run` instead of calling internals.
+`make run` instead of calling internals; `build_all` runs the orchestrator itself
+(`python -m pipeline`), the very command `make run` runs.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from warehouse import ENV_VAR, REPO_ROOT, SPARK_HOME_VAR
+from warehouse import DBT_PROJECT, ENV_VAR, REPO_ROOT, SPARK_HOME_VAR
 
-DBT_PROJECT = REPO_ROOT / "dbt_project"
+__all__ = [
+    "DBT_PROJECT",
+    "ENGAGEMENT_SELECTION",
+    "REPO_ROOT",
+    "VENV_BIN",
+    "build_all",
+    "build_catalog",
+    "dbt",
+    "dbt_spark",
+    "ingest",
+    "ingest_events",
+    "publish",
+    "python",
+    "run_pipeline",
+    "run_stage",
+    "simulate",
+    "stage_env",
+    "train",
+]
+
 VENV_BIN = Path(sys.executable).parent
 
 # The engagement models and their tests (everything `dbt build` makes from the viewing log, before
@@ -127,8 +147,11 @@ def publish(warehouse: Path) -> subprocess.CompletedProcess[str]:
 
 
 def build_catalog(warehouse: Path) -> None:
-    ingest(warehouse)
-    dbt(warehouse, "build", "-s", "tag:catalog", "--quiet")
+    """The embedded catalogue ingested and its marts built: `make ingest catalog`."""
+    run_pipeline(warehouse, "--only", "ingest", "catalog")
+
+
+STAGE_TIME = re.compile(r"^  (?P<name>.+?) +(?P<seconds>[0-9.]+) s$")
 
 
 def build_all(
@@ -140,21 +163,14 @@ def build_all(
     start: str = "2026-01-01",
     model_out: Path | None = None,
 ) -> dict[str, float]:
-    """The whole `make run` flow at a chosen size; returns the wall time of each stage."""
-    timings: dict[str, float] = {}
-
-    def timed(name: str, fn, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        started = time.perf_counter()
-        fn(*args, **kwargs)
-        timings[name] = time.perf_counter() - started
-
-    timed("ingest", ingest, warehouse)
-    timed("dbt catalog", dbt, warehouse, "build", "-s", "tag:catalog", "--quiet")
-    sim_args = ["--users", str(users), "--days", str(days), "--seed", str(seed), "--start", start]
-    timed("simulate", simulate, warehouse, *sim_args)
-    timed("dbt build", dbt, warehouse, "build", "--exclude", "tag:ml_outputs", "--quiet")
+    """The whole `make run` flow (`python -m pipeline`) at a chosen size; each stage's wall time."""
     out = model_out or Path(warehouse).with_suffix(".model.pkl")
-    timed("train", train, warehouse, out)
-    timed("dbt ml_outputs", dbt, warehouse, "build", "-s", "tag:ml_outputs", "--quiet")
-    timed("publish", publish, warehouse)
-    return timings
+    size = ["--users", str(users), "--days", str(days), "--seed", str(seed), "--start", start]
+    return run_pipeline(warehouse, *size, "--model-out", str(out))
+
+
+def run_pipeline(warehouse: Path, *args: str) -> dict[str, float]:
+    """`python -m pipeline --warehouse <warehouse> <args>`; the wall time of each stage it ran."""
+    result = run_stage(python("-m", "pipeline", "--warehouse", str(warehouse), *args), warehouse)
+    times = result.stdout[result.stdout.rindex("stage times:") :].splitlines()[1:]
+    return {m["name"]: float(m["seconds"]) for m in map(STAGE_TIME.match, times) if m}
