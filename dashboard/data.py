@@ -33,9 +33,17 @@ import streamlit as st
 
 from warehouse import warehouse_path
 from warehouse.publish import CURRENT_FILE, MANIFEST_FILE, snapshots_root
+from warehouse.sql import quote_literal
 
 # Which command produces each table (shown in empty states).
-_CATALOG_MARTS = {"marts.anime_master", "marts.anime_tags", "marts.episodes", "marts.simulation_eligibility"}
+_CATALOG_MARTS = {
+    "marts.anime_master",
+    "marts.anime_tags",
+    "marts.anime_studios",
+    "marts.anime_producers",
+    "marts.anime_relations",
+    "marts.simulation_eligibility",
+}
 _ML_OUTPUT_MARTS = {"marts.model_scorecard", "marts.model_predictions"}
 
 
@@ -155,10 +163,6 @@ def snapshot_or_none() -> Snapshot | None:
         return None
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 _db_lock = threading.Lock()
 
 
@@ -173,7 +177,7 @@ def _snapshot_db(folder: str) -> duckdb.DuckDBPyConnection:
         schema, table = name.split(".", 1)
         con.execute(
             f'create view "{schema}"."{table}" as select * from read_parquet('
-            f"{_sql_string(str(Path(folder) / file_name))})"
+            f"{quote_literal(str(Path(folder) / file_name))})"
         )
     return con
 

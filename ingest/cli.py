@@ -56,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         f"rejected; {result.popularity_rows:,} popularity rows; {result.seconds:.1f}s "
         f"({rate:,.0f} entries/s) into {target}"
     )
+    if result.mapped:
+        print(
+            f"ingest: {result.mapped:,} entries use an older release's vocabulary (type Movie/Special/"
+            "Music, status CURRENTLY or none, `relations`): mapped to today's (data/README.md)"
+        )
     if result.rejected:
         print("ingest: rejected entries and their reasons are in raw.anime_catalog_rejects")
     return 0

@@ -2,20 +2,28 @@
 
 Everything is staged in temporary tables first; the raw tables are replaced only inside a single
 transaction at the end, so a file that fails to parse (or a killed process) leaves them as they were.
+
+Each entry also gets `entry_hash`, the md5 of a canonical form of its JSON (`canonical_json`): the
+same entry hashes the same whether the release wrote it pretty or minified, with its nulls written
+out or left away, as a `.json` document or a `.jsonl` line, compressed or not. Exact repeats are
+found by it, and dbt orders colliding `t-` ids by it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 
 import duckdb
 
 from ingest.detect import SourceFormat, detect_format
 from ingest.errors import IngestError, first_line
-from ingest.validate import reject_reason_sql, typed_columns_sql
+from ingest.validate import legacy_sql, reject_reason_sql, typed_columns_sql
 
 MAX_DOCUMENT_BYTES = 2_000_000_000  # the whole release is one JSON object of ~40 MB; allow growth
 POPULARITY_HEADER = ["mal_id", "members", "mal_rating"]
@@ -30,6 +38,43 @@ class IngestResult:
     release_last_update: str | None
     source_format: SourceFormat
     seconds: float
+    mapped: int = 0  # accepted entries written in an older release's vocabulary (validate.py)
+
+
+_EMPTY = (None, "", [], {})
+
+
+def _canonical_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """An object's members sorted by key, its null and empty (string, list, object) members left out;
+    the decoder builds objects bottom-up, so nested objects are canonical already."""
+    pairs.sort(key=itemgetter(0))
+    return {key: value for key, value in pairs if value not in _EMPTY}
+
+
+def _number(text: str) -> int | float:
+    """A JSON number with a fraction or exponent: an integer when it is integral (6.0 is 6)."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_canonical_object, parse_float=_number)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+
+
+def canonical_json(text: str) -> str:
+    """The canonical form of one entry's JSON text: compact, ASCII-escaped, keys sorted, null and
+    empty members dropped at every depth, lists in their order. Text that is not JSON is returned
+    as it is."""
+    try:
+        value = _DECODER.decode(text)
+    except ValueError:
+        return text
+    return _ENCODER.encode(value)
+
+
+def entry_hash(text: str) -> str:
+    """md5 (hex) of the entry's canonical JSON."""
+    return hashlib.md5(canonical_json(text).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def _stage_entries(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat) -> str | None:
@@ -81,22 +126,29 @@ def _stage_entries(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat
 def _stage_catalog(con: duckdb.DuckDBPyConnection) -> None:
     """Split _entries into _accepted (typed columns) and _rejects (with reasons)."""
     con.execute(
+        "create temp table _hashed as "
+        "select entry_index, entry, _entry_hash(entry::varchar) as entry_hash from _entries"
+    )
+    con.execute(
         f"""
         create temp table _checked as
         with reasons as (
-            select entry_index, entry, {reject_reason_sql()} as reason
-            from _entries
+            select entry_index, entry, entry_hash, {reject_reason_sql()} as reason
+            from _hashed
         ),
         ranked as (
-            -- an exact repeat of an earlier valid entry is a duplicate, not a second anime
+            -- a repeat of an earlier valid entry (the same canonical JSON) is a duplicate, not a
+            -- second anime
             select
                 *,
-                min(entry_index) over (partition by json(entry)::varchar) as first_index
+                min(case when reason is null then entry_index end)
+                    over (partition by entry_hash) as first_index
             from reasons
         )
         select
             entry_index,
             entry,
+            entry_hash,
             coalesce(
                 reason,
                 case when first_index < entry_index
@@ -106,8 +158,8 @@ def _stage_catalog(con: duckdb.DuckDBPyConnection) -> None:
         """
     )
     con.execute(
-        f"create temp table _accepted as select {typed_columns_sql()} "
-        "from (select entry_index, json(entry) as entry from _checked where reason is null)"
+        f"create temp table _accepted as select {typed_columns_sql()}, {legacy_sql()} as is_mapped "
+        "from (select entry_index, json(entry) as entry, entry_hash from _checked where reason is null)"
     )
     con.execute(
         "create temp table _rejects as select entry_index, entry::varchar as entry_json, reason "
@@ -153,8 +205,9 @@ def _replace_raw_tables(
             "create or replace table raw.anime_catalog as select entry_index, sources, title, "
             "anime_type, episodes, status, season, season_year, duration_value, duration_unit, "
             "score_arithmetic_mean, score_median, synonyms, studios, producers, related_anime, "
-            "tags, entry_json, ?::varchar as source_file, try_cast(? as date) as release_last_update, "
-            "?::timestamp as loaded_at from _accepted order by entry_index",
+            "tags, picture, thumbnail, entry_json, entry_hash, ?::varchar as source_file, "
+            "try_cast(? as date) as release_last_update, ?::timestamp as loaded_at "
+            "from _accepted order by entry_index",
             params,
         )
         con.execute(
@@ -200,11 +253,13 @@ def _load(
     con: duckdb.DuckDBPyConnection, source: Path, popularity: Path, fmt: SourceFormat, started: float
 ) -> IngestResult:
     """Stage, validate and swap in the catalogue tables over an open connection."""
+    con.create_function("_entry_hash", entry_hash, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"))
     last_update = _stage_entries(con, source, fmt)
     _stage_catalog(con)
     popularity_rows = _stage_popularity(con, popularity)
-    entries, accepted = con.execute(
-        "select (select count(*) from _entries), (select count(*) from _accepted)"
+    entries, accepted, mapped = con.execute(
+        "select (select count(*) from _entries), (select count(*) from _accepted), "
+        "(select count(*) from _accepted where is_mapped)"
     ).fetchone()
     if entries == 0:
         raise IngestError(f"{source}: the `data` list is empty")
@@ -222,4 +277,5 @@ def _load(
         release_last_update=last_update,
         source_format=fmt,
         seconds=time.perf_counter() - started,
+        mapped=mapped,
     )

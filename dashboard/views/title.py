@@ -1,6 +1,10 @@
-"""Title: one title's retention curve, step retention, depth distribution and quick stats."""
+"""Title: one title's retention curve, step retention, depth distribution and quick stats, with
+its catalogue entry: picture, studios, producers and related titles."""
 
 from __future__ import annotations
+
+import html
+import re
 
 import pandas as pd
 import streamlit as st
@@ -10,6 +14,15 @@ from dashboard import charts, data, ui
 MASTER = "marts.anime_master"
 RETENTION = "marts.retention_by_episode"
 BINGE = "marts.binge_depth"
+STUDIOS = "marts.anime_studios"
+PRODUCERS = "marts.anime_producers"
+RELATIONS = "marts.anime_relations"
+# the release's stand-in for "no picture" (every entry of the embedded sample has it)
+NO_PICTURE = "/pics/no_pic"
+NO_CATALOGUE_DETAILS = (
+    "Studios, producers, related titles and pictures are not in this snapshot yet: "
+    "`make run` builds and publishes them."
+)
 
 TITLES_SQL = """
 with watched as (
@@ -42,6 +55,26 @@ where scope = 'title' and anime_id = ?
 order by episode_number
 """
 
+PICTURE_SQL = "select picture from marts.anime_master where anime_id = ?"
+
+STUDIOS_SQL = "select studio from marts.anime_studios where anime_id = ? order by studio"
+
+PRODUCERS_SQL = "select producer from marts.anime_producers where anime_id = ? order by producer"
+
+# titles the release holds first (by title), then the URLs it does not
+RELATED_SQL = """
+select
+    coalesce(m.title, r.related_url) as related_title,
+    m.anime_type,
+    m.season_year,
+    r.related_anime_id is not null as in_catalogue,
+    r.related_url
+from marts.anime_relations as r
+left join marts.anime_master as m on m.anime_id = r.related_anime_id
+where r.anime_id = ?
+order by r.related_anime_id is null, m.title, r.related_url
+"""
+
 DEPTH_SQL = """
 select episode_depth as depth, n_observations as n, share_of_total as share, share_at_least
 from marts.binge_depth
@@ -62,6 +95,74 @@ def pick_title() -> str | None:
     with right:
         picked = st.selectbox("Title", list(labels), format_func=lambda a: labels.get(a, a), key="title_pick")
     return None if picked is None else str(picked)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&])")
+
+
+def plain(text: str) -> str:
+    """``text`` shown as it is inside Streamlit markdown: punctuation escaped, one line."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def picture_html(url: object) -> str | None:
+    """An <img> the browser loads (or, offline, quietly leaves out: empty alt text), or None when
+    the entry has no picture or only the release's placeholder. Never fetched by the server."""
+    if not isinstance(url, str) or not re.match(r"https?://", url) or NO_PICTURE in url:
+        return None
+    src = html.escape(url, quote=True)
+    return (
+        f'<img src="{src}" alt="" loading="lazy" referrerpolicy="no-referrer" '
+        'style="max-width:100%;max-height:320px;border-radius:4px">'
+    )
+
+
+def names(values: list[str]) -> str:
+    return ", ".join(plain(v) for v in values) if values else "none listed"
+
+
+def catalogue_entry(anime_id: str) -> None:
+    """The entry's picture, studios, producers and related titles (the catalogue bridge marts)."""
+    snap = data.current_snapshot()
+    if not snap.has(STUDIOS, PRODUCERS, RELATIONS) or not snap.has_column(MASTER, "picture"):
+        st.caption(NO_CATALOGUE_DETAILS)
+        return
+    picture = picture_html(data.scalar(PICTURE_SQL, [anime_id], tables=[MASTER]))
+    studios = data.query(STUDIOS_SQL, [anime_id], tables=[STUDIOS])["studio"].tolist()
+    producers = data.query(PRODUCERS_SQL, [anime_id], tables=[PRODUCERS])["producer"].tolist()
+    related = data.query(RELATED_SQL, [anime_id], tables=[RELATIONS, MASTER])
+    # only web addresses become links (a catalogue file could hold any text there)
+    related["related_url"] = related["related_url"].where(
+        related["related_url"].str.match(r"https?://", na=False)
+    )
+    if picture is not None:
+        left, details = st.columns([1, 5])
+        with left:
+            st.markdown(picture, unsafe_allow_html=True)
+    else:
+        details = st.container()
+    with details:
+        st.markdown(f"**Studios:** {names(studios)}  \n**Producers:** {names(producers)}")
+        if related.empty:
+            st.markdown("**Related titles:** none listed")
+            return
+        held = int(related["in_catalogue"].sum())
+        st.markdown(
+            f"**Related titles:** {len(related):,} ({held:,} in the catalogue; the others are "
+            "titles this release does not hold)"
+        )
+        st.dataframe(
+            related,
+            hide_index=True,
+            height=min(36 * (len(related) + 1) + 2, 250),
+            column_config={
+                "related_title": st.column_config.TextColumn("title"),
+                "anime_type": st.column_config.TextColumn("type"),
+                "season_year": st.column_config.NumberColumn("year", format="%d"),
+                "in_catalogue": st.column_config.CheckboxColumn("in catalogue"),
+                "related_url": st.column_config.LinkColumn("source"),
+            },
+        )
 
 
 def stats(anime_id: str, curve: pd.DataFrame, deepest: pd.DataFrame) -> None:
@@ -94,6 +195,7 @@ def stats(anime_id: str, curve: pd.DataFrame, deepest: pd.DataFrame) -> None:
         f"{r['anime_type']} · {episodes if episodes is not None else '?'} episodes · "
         f"{r['status']}{year} · {score} · tags: {', '.join(tags[:12]) or 'none'}"
     )
+    catalogue_entry(anime_id)
     ui.kpis(
         [
             ("Viewers", ui.fmt_int(viewers), "users who played at least one episode"),

@@ -13,10 +13,18 @@ import duckdb
 import pytest
 import zstandard
 
-from warehouse import REPO_ROOT, pipeline
+from pipeline import commands
+from warehouse import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "data" / "anime-offline-database-sample.json.gz"
-MARTS = ("marts.anime_master", "marts.anime_tags", "marts.episodes")
+MARTS = (
+    "marts.anime_master",
+    "marts.anime_tags",
+    "marts.episodes",
+    "marts.anime_studios",
+    "marts.anime_producers",
+    "marts.anime_relations",
+)
 
 
 def mart_fingerprints(db: Path) -> dict[str, tuple[int, int]]:
@@ -73,15 +81,19 @@ def test_sample_gives_the_documented_counts(catalog_warehouse: Path) -> None:
             (select count(*) from marts.episodes),
             (select sum(episodes) from marts.anime_master where episodes > 0),
             (select count(distinct tag) from marts.anime_tags),
-            (select count(*) from raw.anime_catalog_rejects)
+            (select count(*) from raw.anime_catalog_rejects),
+            (select count(*) from marts.anime_studios)
+                + (select count(*) from marts.anime_producers)
+                + (select count(*) from marts.anime_relations)
         """
     ).fetchone()
     con.close()
-    n_master, n_episodes, sum_episodes, n_tags, n_rejects = counts
+    n_master, n_episodes, sum_episodes, n_tags, n_rejects, n_bridged = counts
     assert n_master == 39_277
     assert n_episodes == sum_episodes == 503_946
     assert n_tags == 43
     assert n_rejects == 0
+    assert n_bridged == 0  # the sample's studios, producers and relatedAnime are empty lists
 
 
 @pytest.mark.slow
@@ -92,7 +104,7 @@ def test_reencoded_sample_gives_identical_marts(
     source = tmp_path / name
     ENCODINGS[name](sample_document, source)
     db = tmp_path / "w.duckdb"
-    pipeline.ingest(db, "--source", str(source))
-    pipeline.dbt(db, "build", "-s", "tag:catalog", "--quiet")
+    commands.ingest(db, "--source", str(source))
+    commands.dbt(db, "build", "-s", "tag:catalog", "--quiet")
     assert mart_fingerprints(db) == mart_fingerprints(catalog_warehouse)
     shutil.rmtree(tmp_path, ignore_errors=True)

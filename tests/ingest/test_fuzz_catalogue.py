@@ -79,7 +79,10 @@ def valid_entry(draw: st.DrawFn) -> dict[str, Any]:
     )
 
 
-REQUIRED = ("title", "type", "episodes", "status")
+REQUIRED = ("title", "type", "episodes")
+# today's values and the older releases' spellings ingest maps (ingest/validate.py)
+TYPES_ALLOWED = ("TV", "MOVIE", "OVA", "ONA", "SPECIAL", "UNKNOWN", "Movie", "Special", "Music", "Unknown")
+STATUSES_ALLOWED = ("FINISHED", "ONGOING", "UPCOMING", "UNKNOWN", "CURRENTLY")
 OPTIONAL_LISTS = ("sources", "synonyms", "studios", "producers", "relatedAnime", "tags")
 
 
@@ -93,7 +96,16 @@ def fuzzed_entry(draw: st.DrawFn) -> tuple[Any, bool]:
     base = draw(valid_entry())
     kind = draw(
         st.sampled_from(
-            ["valid", "drop_required", "drop_list", "wrong_type", "extreme_episodes", "not_object"]
+            [
+                "valid",
+                "drop_required",
+                "drop_list",
+                "drop_status",
+                "old_vocabulary",
+                "wrong_type",
+                "extreme_episodes",
+                "not_object",
+            ]
         )
     )
     if kind == "valid":
@@ -104,6 +116,14 @@ def fuzzed_entry(draw: st.DrawFn) -> tuple[Any, bool]:
     if kind == "drop_list":
         del base[draw(st.sampled_from(OPTIONAL_LISTS))]
         return base, True  # older releases omit lists: they read as empty
+    if kind == "drop_status":
+        del base["status"]
+        return base, True  # releases before 2019-11 have no status: it reads UNKNOWN
+    if kind == "old_vocabulary":
+        base["type"] = draw(st.sampled_from(["Movie", "Special", "Music", "Unknown", "TV"]))
+        base["status"] = draw(st.sampled_from(["CURRENTLY", "FINISHED", "UPCOMING"]))
+        base["relations"] = base.pop("relatedAnime")
+        return base, True
     if kind == "not_object":
         return draw(wrong_scalar.filter(lambda v: not isinstance(v, dict))), False
     if kind == "extreme_episodes":
@@ -127,8 +147,8 @@ def fuzzed_entry(draw: st.DrawFn) -> tuple[Any, bool]:
     if field == "animeSeason" and isinstance(value, dict):
         value = [value]
     base[field] = value
-    allowed = field == "type" and value in ("TV", "MOVIE", "OVA", "ONA", "SPECIAL", "UNKNOWN")
-    allowed = allowed or (field == "status" and value in ("FINISHED", "ONGOING", "UPCOMING", "UNKNOWN"))
+    allowed = field == "type" and value in TYPES_ALLOWED
+    allowed = allowed or (field == "status" and value in STATUSES_ALLOWED)
     return base, allowed
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from pipeline import commands
 from tests.ingest.conftest import document, entry, valid_entries, write_json
-from warehouse import pipeline
 
 RAW_TABLES = ("raw.anime_catalog", "raw.anime_catalog_rejects", "raw.anime_popularity")
 
@@ -33,8 +33,8 @@ def raw_state(db: Path) -> dict[str, Any]:
 
 
 def run_ingest(db: Path, source: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    command = pipeline.python("-m", "ingest", "--warehouse", str(db), "--source", str(source), *extra)
-    return pipeline.run_stage(command, db, check=False)
+    command = commands.python("-m", "ingest", "--warehouse", str(db), "--source", str(source), *extra)
+    return commands.run_stage(command, db, check=False)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], fragment: str) -> None:
@@ -151,6 +151,11 @@ ENTRY_REJECTS: dict[str, tuple[Any, str]] = {
     ),
     "score out of range": (entry("Sc", score={"arithmeticMean": 11.0, "median": 7}), "score.arithmeticMean"),
     "duration in minutes": (entry("D", duration={"value": 24, "unit": "MINUTES"}), "duration must be"),
+    "picture not a string": (
+        entry("P", picture=["https://example.invalid/p.png"]),
+        "picture is not a string",
+    ),
+    "relations not a list": (entry("R", relations="https://example.invalid/1"), "relations is not a list"),
 }
 
 
@@ -192,6 +197,26 @@ def test_duplicated_entries_load_once(tmp_path: Path) -> None:
     reject = con.execute("select entry_index, reason from raw.anime_catalog_rejects").fetchall()
     con.close()
     assert n_alpha == 1
+    assert reject == [(3, "duplicate of entry 0")]
+
+
+def test_a_repeat_written_with_its_nulls_out_is_a_duplicate(tmp_path: Path) -> None:
+    """The same entry with null members written out (as a pretty file does) is the same entry."""
+    db = tmp_path / "w.duckdb"
+    alpha = valid_entries()[0]
+    with_nulls = {
+        **alpha,
+        "comment": None,
+        "producers": None,
+        "animeSeason": {**alpha["animeSeason"], "x": None},
+    }
+    entries = valid_entries() + [dict(reversed(list(with_nulls.items())))]
+    assert run_ingest(db, write_json(tmp_path / "dup.json", document(entries))).returncode == 0
+    con = duckdb.connect(str(db), read_only=True)
+    hashes = con.execute("select count(distinct entry_hash) from raw.anime_catalog").fetchone()[0]
+    reject = con.execute("select entry_index, reason from raw.anime_catalog_rejects").fetchall()
+    con.close()
+    assert hashes == 3
     assert reject == [(3, "duplicate of entry 0")]
 
 

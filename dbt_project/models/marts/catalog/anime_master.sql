@@ -25,6 +25,8 @@ joined as (
         popularity.popularity_members,
         popularity.mal_rating,
         anime.mal_id,
+        anime.picture,
+        anime.thumbnail,
         cast({{ list_size('anime.tags') }} as integer) as n_tags,
         cast({{ list_size('anime.sources') }} as integer) as n_sources,
         cast({{ list_size('anime.synonyms') }} as integer) as n_synonyms
@@ -51,7 +53,9 @@ final as (
         n_synonyms,
         mal_id,
         popularity_members,
-        mal_rating
+        mal_rating,
+        picture,
+        thumbnail
     from joined
 )
 

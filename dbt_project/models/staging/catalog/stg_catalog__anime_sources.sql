@@ -1,0 +1,30 @@
+-- One row per (anime, source URL), with the URL's match key: lower case, without its scheme, a
+-- leading `www.` or trailing slashes (how a related-title URL is matched to the entry it names).
+with
+
+source as (
+    select
+        anime_id,
+        sources
+    from {{ ref('stg_catalog__anime') }}
+),
+
+exploded as (
+    select
+        anime_id,
+        {{ explode('sources') }} as raw_url
+    from source
+),
+
+renamed as (
+    select distinct
+        anime_id,
+        trim(raw_url) as source_url,
+        regexp_replace(
+            regexp_replace(lower(trim(raw_url)), '^https?://(www[.])?', ''), '/+$', ''
+        ) as url_key
+    from exploded
+)
+
+select * from renamed
+where source_url <> ''
