@@ -172,6 +172,18 @@ def test_the_compared_tables_are_every_table_the_models_write(engagement_warehou
     assert written - stand_ins == set(TABLE_KEYS)
 
 
+def test_each_compared_table_has_one_row_per_key(engagement_warehouse: Path) -> None:
+    """TABLE_KEYS names the columns that identify a row of each table: the full builds of the fixture
+    hold no two rows with the same key (a wrong key, or a model that fans out, fails here)."""
+    for table, key in TABLE_KEYS.items():
+        columns = ", ".join(key)
+        [(n_rows, n_keys)] = _query(
+            engagement_warehouse, f"select count(*), count(distinct ({columns})) from {table}"
+        )
+        assert n_rows > 0, table
+        assert n_keys == n_rows, (table, key)
+
+
 def _train_and_build_outputs(db: Path, model_out: Path) -> str:
     """`python ml/train.py`, then the ml_outputs marts (as `make train` does); the new run's id."""
     commands.train(db, model_out, "--quiet")
