@@ -14,13 +14,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from warehouse import DBT_PROJECT, ENV_VAR, REPO_ROOT, SPARK_HOME_VAR
+from warehouse import DBT_PROJECT, ENV_VAR, REPO_ROOT, SPARK_HOME_VAR, dbt_command
 
 __all__ = [
     "DBT_PROJECT",
     "ENGAGEMENT_SELECTION",
     "REPO_ROOT",
-    "VENV_BIN",
     "build_all",
     "build_catalog",
     "dbt",
@@ -35,8 +34,6 @@ __all__ = [
     "stage_env",
     "train",
 ]
-
-VENV_BIN = Path(sys.executable).parent
 
 # The engagement models and their tests (everything `dbt build` makes from the viewing log, before
 # the model outputs); use with `--indirect-selection cautious` to leave other stages' tests out.
@@ -119,15 +116,14 @@ def ingest_events(
 
 def dbt(warehouse: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """`dbt <args>` inside dbt_project with the project's own profile."""
-    command = [str(VENV_BIN / "dbt"), *args, "--profiles-dir", ".", "--project-dir", "."]
-    return run_stage(command, warehouse, cwd=DBT_PROJECT, check=check)
+    return run_stage(dbt_command(*args), warehouse, cwd=DBT_PROJECT, check=check)
 
 
 def dbt_spark(
     *args: str, spark_home: Path | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """`dbt <args> --target spark`: the Spark tables under `spark_home` (default $ANIME_SPARK_HOME)."""
-    command = [str(VENV_BIN / "dbt"), *args, "--target", "spark", "--profiles-dir", ".", "--project-dir", "."]
+    command = dbt_command(*args, target="spark")
     return run_stage(command, None, spark_home=spark_home, cwd=DBT_PROJECT, check=check, timeout=7200)
 
 

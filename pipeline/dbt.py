@@ -11,12 +11,10 @@ dbt-spark session holds the target's Derby metastore for as long as its process 
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from warehouse import DBT_PROJECT, first_line
+from warehouse import DBT_PROJECT, dbt_command, first_line
 
 PROJECT_FLAGS = ("--profiles-dir", str(DBT_PROJECT), "--project-dir", str(DBT_PROJECT))
 
@@ -69,6 +67,4 @@ def release_duckdb() -> None:
 
 def spark_dbt(args: Sequence[str]) -> int:
     """`dbt <args> --target spark` in dbt_project/, as a process of its own; its exit code."""
-    dbt = Path(sys.executable).parent / "dbt"
-    command = [str(dbt), *args, "--target", "spark", "--profiles-dir", ".", "--project-dir", "."]
-    return subprocess.run(command, cwd=DBT_PROJECT).returncode
+    return subprocess.run(dbt_command(*args, target="spark"), cwd=DBT_PROJECT).returncode

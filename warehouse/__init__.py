@@ -9,6 +9,7 @@ stage (the orchestrator that runs them is ``pipeline/``).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import duckdb
@@ -22,6 +23,7 @@ __all__ = [
     "REPO_ROOT",
     "SPARK_HOME_VAR",
     "connect",
+    "dbt_command",
     "first_line",
     "quote_literal",
     "spark_home",
@@ -51,6 +53,14 @@ def spark_home(override: str | os.PathLike[str] | None = None) -> Path:
     """The Spark target's folder: an explicit override, else $ANIME_SPARK_HOME, else warehouse/spark."""
     chosen = override or os.environ.get(SPARK_HOME_VAR)
     return Path(chosen).expanduser().resolve() if chosen else REPO_ROOT / "warehouse" / "spark"
+
+
+def dbt_command(*args: str, target: str | None = None) -> list[str]:
+    """`dbt <args>` with the project's own profile, to run in DBT_PROJECT (the venv's dbt)."""
+    command = [str(Path(sys.executable).parent / "dbt"), *args]
+    if target is not None:
+        command += ["--target", target]
+    return [*command, "--profiles-dir", ".", "--project-dir", "."]
 
 
 def connect(

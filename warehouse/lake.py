@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import DBT_PROJECT, SPARK_HOME_VAR, connect, spark_home, warehouse_path
+from warehouse import DBT_PROJECT, SPARK_HOME_VAR, connect, dbt_command, spark_home, warehouse_path
 from warehouse.sql import first_line, quote_literal
 
 SOURCE_SCHEMAS = ("raw", "sim", "ml")
@@ -100,9 +100,8 @@ def register_spark(lake: Path, tables: list[LakeTable]) -> None:
     """Declare the exported tables on the Spark target (`dbt run-operation register_lake`), in a dbt
     process of its own: the Spark session holds the target's Derby metastore while it lives."""
     args = {"lake": str(lake), "tables": [t.as_json() for t in tables]}
-    command = [str(Path(sys.executable).parent / "dbt"), "run-operation", "register_lake"]
-    command += ["--args", json.dumps(args), "--quiet", "--target", "spark"]
-    command += ["--profiles-dir", ".", "--project-dir", "."]
+    operation = ("run-operation", "register_lake", "--args", json.dumps(args), "--quiet")
+    command = dbt_command(*operation, target="spark")
     env = {**os.environ, SPARK_HOME_VAR: str(spark_home())}
     result = subprocess.run(command, cwd=DBT_PROJECT, env=env, capture_output=True, text=True)
     if result.returncode != 0:

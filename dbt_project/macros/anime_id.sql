@@ -14,3 +14,11 @@
         16
     )
 {%- endmacro %}
+
+{#-
+    How a related-title URL is matched to the entry it names: lower case, without its scheme, a
+    leading `www.` or trailing slashes. Source URLs and related-title URLs must use the same key.
+-#}
+{% macro url_match_key(url) -%}
+    regexp_replace(regexp_replace(lower(trim({{ url }})), '^https?://(www[.])?', ''), '/+$', '')
+{%- endmacro %}

@@ -20,9 +20,7 @@ renamed as (
     select distinct
         anime_id,
         trim(raw_url) as related_url,
-        regexp_replace(
-            regexp_replace(lower(trim(raw_url)), '^https?://(www[.])?', ''), '/+$', ''
-        ) as url_key
+        {{ url_match_key('raw_url') }} as url_key
     from exploded
 )
 

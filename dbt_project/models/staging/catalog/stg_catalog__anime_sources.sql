@@ -1,5 +1,5 @@
 -- One row per (anime, source URL), with the URL's match key: lower case, without its scheme, a
--- leading `www.` or trailing slashes (how a related-title URL is matched to the entry it names).
+-- leading `www.` or trailing slashes (the `url_match_key` macro, shared with the relations).
 with
 
 source as (
@@ -20,9 +20,7 @@ renamed as (
     select distinct
         anime_id,
         trim(raw_url) as source_url,
-        regexp_replace(
-            regexp_replace(lower(trim(raw_url)), '^https?://(www[.])?', ''), '/+$', ''
-        ) as url_key
+        {{ url_match_key('raw_url') }} as url_key
     from exploded
 )
 
