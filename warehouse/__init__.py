@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.sql import first_line, quote_literal, table_exists
+from warehouse.sql import first_line, one_row, quote_literal, table_exists
 
 __all__ = [
     "DBT_PROJECT",
@@ -23,6 +23,7 @@ __all__ = [
     "SPARK_HOME_VAR",
     "connect",
     "first_line",
+    "one_row",
     "quote_literal",
     "spark_home",
     "table_exists",
