@@ -30,7 +30,7 @@ help:
 	@echo "                (ENGINE=spark: dbt builds on a local Spark; docs/spark.md)"
 	@echo "                (LOGS=plays.csv MAPPING=mapping.toml [USERS_FILE=users.csv]: a platform's own"
 	@echo "                log instead of the simulator; README, \"Bring your own logs\")"
-	@echo "make test       ruff + sqlfluff + pytest (builds a small warehouse of its own)"
+	@echo "make test       ruff + mypy + sqlfluff + pytest (builds a small warehouse of its own)"
 	@echo "make test-spark the same small log built on Spark and on DuckDB, every table compared (needs Java 17)"
 	@echo "make dashboard  open the Streamlit dashboard on http://127.0.0.1:8501"
 	@echo "make bench      print performance figures (ingest, simulator, dbt, training, dashboard)"
@@ -112,6 +112,7 @@ build train: $(ENGINE_VENV)
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	cd dbt_project && ../$(BIN)/sqlfluff lint models tests
 
 pytest: venv

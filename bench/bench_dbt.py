@@ -43,6 +43,7 @@ import duckdb
 
 from bench import load_average, machine
 from pipeline import commands
+from warehouse.sql import one_row
 
 DEFAULT_SIZES = (1_000_000, 10_000_000)
 DEFAULT_DAYS = (60, 180)
@@ -71,7 +72,7 @@ def _machine() -> str:
 def _count(db: Path, sql: str) -> int:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return int(con.execute(sql).fetchone()[0])
+        return int(one_row(con, sql)[0])
     finally:
         con.close()
 

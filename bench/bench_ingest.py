@@ -31,6 +31,7 @@ from bench import load_average, machine
 from ingest.load import ingest
 from pipeline import commands
 from warehouse import REPO_ROOT
+from warehouse.sql import one_row
 
 SAMPLE = REPO_ROOT / "data" / "anime-offline-database-sample.json.gz"
 POPULARITY = REPO_ROOT / "data" / "anime-popularity-mal-2016.csv"
@@ -84,9 +85,9 @@ def write_log(catalog: Path, rows: int, target: Path) -> float:
     started = time.perf_counter()
     con = duckdb.connect(str(catalog), read_only=True)
     try:
-        n_titles = con.execute(
-            "select count(*) from marts.anime_master where episodes > 0 and duration_seconds > 0"
-        ).fetchone()[0]
+        n_titles = one_row(
+            con, "select count(*) from marts.anime_master where episodes > 0 and duration_seconds > 0"
+        )[0]
         con.execute(
             f"""
             copy (

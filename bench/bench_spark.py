@@ -31,6 +31,7 @@ import duckdb
 
 from bench import load_average, machine
 from pipeline import commands
+from warehouse.sql import one_row
 
 BUILD = ("--exclude", "tag:ml_outputs", "--quiet")
 
@@ -78,7 +79,7 @@ def run(users: int, days: int, work: Path) -> None:
     commands.build_catalog(duck)
     commands.simulate(duck, "--users", str(users), "--days", str(days), "--no-progress")
     with duckdb.connect(str(duck), read_only=True) as con:
-        (plays,) = con.execute("select count(*) from raw.viewing_events").fetchone()
+        (plays,) = one_row(con, "select count(*) from raw.viewing_events")
     print(f"== {plays:,} plays; load {load_average()}", flush=True)
 
     duck_build = _timed(lambda: commands.dbt(duck, "build", "--full-refresh", *BUILD))

@@ -28,8 +28,12 @@ class BenchOutput:
 
 
 @dataclass
-class Tee(io.TextIOBase):
-    """Writes to the terminal and keeps a copy (a bench's output still streams as it runs)."""
+class Tee(io.TextIOBase, TextIO):
+    """Writes to the terminal and keeps a copy (a bench's output still streams as it runs).
+
+    A `TextIO` too, as `sys.stdout` is, so that `contextlib.redirect_stdout` takes it; `io.TextIOBase`
+    comes first, so its methods (not `typing.TextIO`'s empty ones) answer what `Tee` leaves out.
+    """
 
     terminal: TextIO
     kept: io.StringIO = field(default_factory=io.StringIO)

@@ -218,4 +218,5 @@ def scalar(sql: str, params: Sequence[Any] = (), *, tables: Sequence[str]) -> An
     if df.empty:
         return None
     value = df.iat[0, 0]
-    return None if pd.isna(value) else value
+    # pandas-stubs: .iat may give np.bool_, Period or Interval, which isna's scalar overload leaves out
+    return None if pd.isna(value) else value  # type: ignore[arg-type]

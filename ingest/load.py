@@ -24,6 +24,7 @@ import duckdb
 from ingest.detect import SourceFormat, detect_format
 from ingest.errors import IngestError, first_line
 from ingest.validate import legacy_sql, reject_reason_sql, typed_columns_sql
+from warehouse.sql import one_row
 
 MAX_DOCUMENT_BYTES = 2_000_000_000  # the whole release is one JSON object of ~40 MB; allow growth
 POPULARITY_HEADER = ["mal_id", "members", "mal_rating"]
@@ -41,7 +42,7 @@ class IngestResult:
     mapped: int = 0  # accepted entries written in an older release's vocabulary (validate.py)
 
 
-_EMPTY = (None, "", [], {})
+_EMPTY: tuple[object, ...] = (None, "", [], {})
 
 
 def _canonical_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -87,9 +88,10 @@ def _stage_entries(con: duckdb.DuckDBPyConnection, path: Path, fmt: SourceFormat
                 "?, format = 'unstructured', compression = ?, maximum_object_size = ?)",
                 [str(path), compression, MAX_DOCUMENT_BYTES],
             )
-            n_docs, doc_type, data_type = con.execute(
-                "select count(*), any_value(json_type(doc)), any_value(json_type(doc, '$.data')) from _doc"
-            ).fetchone()
+            n_docs, doc_type, data_type = one_row(
+                con,
+                "select count(*), any_value(json_type(doc)), any_value(json_type(doc, '$.data')) from _doc",
+            )
             if n_docs != 1 or doc_type != "OBJECT":
                 raise IngestError(f"{path}: expected one JSON object, found {n_docs} top-level values")
             if data_type != "ARRAY":
@@ -183,10 +185,10 @@ def _stage_popularity(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         )
     except duckdb.Error as exc:
         raise IngestError(f"{path}: cannot read popularity CSV: {first_line(exc)}") from None
-    duplicates = con.execute("select count(*) - count(distinct mal_id) from _popularity").fetchone()[0]
+    duplicates = one_row(con, "select count(*) - count(distinct mal_id) from _popularity")[0]
     if duplicates:
         raise IngestError(f"{path}: {duplicates} duplicated mal_id rows")
-    return con.execute("select count(*) from _popularity").fetchone()[0]
+    return one_row(con, "select count(*) from _popularity")[0]
 
 
 def _replace_raw_tables(
@@ -257,16 +259,18 @@ def _load(
     last_update = _stage_entries(con, source, fmt)
     _stage_catalog(con)
     popularity_rows = _stage_popularity(con, popularity)
-    entries, accepted, mapped = con.execute(
+    entries, accepted, mapped = one_row(
+        con,
         "select (select count(*) from _entries), (select count(*) from _accepted), "
-        "(select count(*) from _accepted where is_mapped)"
-    ).fetchone()
+        "(select count(*) from _accepted where is_mapped)",
+    )
     if entries == 0:
         raise IngestError(f"{source}: the `data` list is empty")
     if accepted == 0:
-        top = con.execute(
-            "select reason from _rejects group by reason order by count(*) desc, reason limit 1"
-        ).fetchone()[0]
+        # every entry was rejected, so _rejects has a reason
+        top = one_row(
+            con, "select reason from _rejects group by reason order by count(*) desc, reason limit 1"
+        )[0]
         raise IngestError(f"{source}: none of its {entries} entries is valid (most: {top})")
     _replace_raw_tables(con, source, popularity, last_update, datetime.now(UTC).replace(tzinfo=None))
     return IngestResult(

@@ -86,7 +86,7 @@ def evaluate_run(val: SplitData, scores: dict[str, np.ndarray], truth: np.ndarra
         result["roc"][model] = evaluate.roc_points(yy, ss)
         result["thresholds"][model] = evaluate.threshold_curve(yy, ss)
     gap: dict[str, Any] = {"has_oracle": covered is not None, "oracle_rows": 0}
-    if covered is not None:
+    if truth is not None and covered is not None:
         yy, model_score, oracle_score = y[covered], scores["gbm"][covered], truth[covered]
         model_on_covered = evaluate.binary_metrics(yy, model_score, thr)
         o = result["metrics"]["oracle"]

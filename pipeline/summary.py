@@ -14,7 +14,7 @@ import sys
 import duckdb
 
 from ml.headline import format_headline, read_headline
-from warehouse import first_line, spark_home, table_exists, warehouse_path
+from warehouse import first_line, one_row, spark_home, table_exists, warehouse_path
 from warehouse.publish import CURRENT_FILE, snapshots_root
 from warehouse.spark_tables import VIEWS_FILE
 
@@ -30,7 +30,7 @@ def mart_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
     ).fetchall()
     rows = []
     for (name,) in names:
-        (n,) = con.execute(f'select count(*) from marts."{name}"').fetchone()
+        (n,) = one_row(con, f'select count(*) from marts."{name}"')
         rows.append((str(name), int(n)))
     return rows
 
@@ -44,7 +44,7 @@ def log_source(con: duckdb.DuckDBPyConnection) -> list[str]:
     lines = ["log: a platform's own (no `sim` schema): no oracle for the model, no simulator report"]
     for table, what in REJECT_TABLES:
         if table_exists(con, "raw", table):
-            (n,) = con.execute(f"select count(*) from raw.{table}").fetchone()
+            (n,) = one_row(con, f"select count(*) from raw.{table}")
             lines.append(f"  {what} rejected: {int(n):,} (raw.{table}, with reasons)")
     return lines
 

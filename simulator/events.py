@@ -62,7 +62,9 @@ class EventBatch:
 
     def _new(self) -> None:
         # Fresh arrays each time: the consumer may keep the emitted ones (zero-copy Arrow).
-        self.cols = {name: np.empty(self.capacity, dtype=t) for name, t in EVENT_COLUMNS.items()}
+        self.cols: dict[str, np.ndarray] = {
+            name: np.empty(self.capacity, dtype=t) for name, t in EVENT_COLUMNS.items()
+        }
         self.n = 0
 
     def add(self, m: int, values: dict[str, np.ndarray | float]) -> None:

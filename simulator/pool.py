@@ -105,7 +105,9 @@ class Pool:
         self.resume_left = np.zeros(n * k, dtype=np.int64)
         self.resume_episode = np.zeros(n * k, dtype=np.int64)
         self.after_resume_due = np.full(n * k, np.inf)
-        self.resume_truth = {name: np.zeros(n * k, dtype=EVENT_COLUMNS[name]) for name in VIEW_TRUTH}
+        self.resume_truth: dict[str, np.ndarray] = {
+            name: np.zeros(n * k, dtype=EVENT_COLUMNS[name]) for name in VIEW_TRUTH
+        }
         self.is_dormant = np.zeros(n, dtype=bool)
         self.dormant_spells = np.zeros(n, dtype=np.int64)
         self.last_dormant_at = np.full(n, np.nan)
@@ -208,7 +210,7 @@ class WaitingUsers:
         batches: Iterable[Users],
         n_rows: int,
         done: Callable[[Users, dict[str, np.ndarray]], None],
-        finished: Callable[[int], None] | None = None,
+        finished: Callable[[int], object] | None = None,
     ) -> None:
         self._batches = iter(batches)
         self._done = done
@@ -246,7 +248,7 @@ class WaitingUsers:
             self.exhausted = True
             return
         n = len(batch.user_id)
-        truth = {name: np.zeros(n, dtype=t) for name, t in USER_TRUTH.items()}
+        truth: dict[str, np.ndarray] = {name: np.zeros(n, dtype=t) for name, t in USER_TRUTH.items()}
         self._current_id += 1
         self._current, self._taken = batch, 0
         if n:

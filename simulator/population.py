@@ -32,7 +32,7 @@ class Users:
     taste: np.ndarray  # float32 (users, tags), rows sum to 1
     never_watch: np.ndarray  # bool
 
-    def take(self, rows: np.ndarray) -> Users:
+    def take(self, rows: np.ndarray | slice) -> Users:
         return Users(**{k: v[rows] for k, v in self.__dict__.items()})
 
 

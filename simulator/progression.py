@@ -59,7 +59,7 @@ def simulate(
     done: Callable[[Users, dict[str, np.ndarray]], None],
     pool_users: int = POOL_USERS,
     flush_rows: int = FLUSH_ROWS,
-    finished: Callable[[int], None] | None = None,
+    finished: Callable[[int], object] | None = None,
 ) -> None:
     """Simulate every user of `batches` over [0, window.end), `pool_users` at a time.
 
@@ -114,6 +114,6 @@ def simulate(
         pi = is_play.nonzero()[0]
         if pi.size:
             for events in play(pool, cfg, terms, device_cdf, live[pi], slot[pi], t[pi]):
-                batch.add(len(events["event_id"]), events)
+                batch.add(np.size(events["event_id"]), events)
         pool.ordinal[live] += 1
     batch.flush()

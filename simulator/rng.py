@@ -48,6 +48,7 @@ def uniforms(keys: np.ndarray, counter: np.ndarray | int, n_slots: int) -> np.nd
 
 def draw_hash(keys: np.ndarray, counter: np.ndarray | int) -> np.ndarray:
     """The per-key hash of draw `counter`: slot s of the draw is `slot_uniforms(h, [s])`."""
+    c: np.uint64 | np.ndarray
     if isinstance(counter, int):
         c = np.uint64((counter * int(_STEP)) % 2**64)
     else:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 
 from simulator import rng
 from simulator.config import Config
@@ -143,7 +144,7 @@ def load_catalogue(
     )
 
 
-def _floats(values: np.ndarray) -> np.ndarray:
+def _floats(values: npt.ArrayLike) -> np.ndarray:
     """A nullable column (masked array from fetchnumpy) as float64 with NaN for null."""
     return np.ma.filled(np.ma.asarray(values).astype(np.float64), np.nan)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.sql import first_line, quote_literal, table_exists
+from warehouse.sql import first_line, one_row, quote_literal, table_exists
 
 __all__ = [
     "DBT_PROJECT",
@@ -25,6 +25,7 @@ __all__ = [
     "connect",
     "dbt_command",
     "first_line",
+    "one_row",
     "quote_literal",
     "spark_home",
     "table_exists",

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse import DBT_PROJECT, SPARK_HOME_VAR, connect, dbt_command, spark_home, warehouse_path
-from warehouse.sql import first_line, quote_literal
+from warehouse.sql import first_line, one_row, quote_literal
 
 SOURCE_SCHEMAS = ("raw", "sim", "ml")
 # tables a Spark build reads by day: Parquet partitions by their day column
@@ -92,7 +92,7 @@ def _export_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, target
         copy = f"copy ({query}) to {quote_literal(str(target))} (format parquet, partition_by ({column}))"
     else:
         copy = f"copy {schema}.{name} to {quote_literal(str(target / 'part-0.parquet'))} (format parquet)"
-    (rows,) = con.execute(copy).fetchone()  # COPY answers with the rows it wrote
+    (rows,) = one_row(con, copy)  # COPY answers with the rows it wrote
     return LakeTable(schema, name, partition[0] if partition else None, rows)
 
 

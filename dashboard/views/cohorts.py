@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -50,7 +52,7 @@ where cohort_grain = ? and cohort_started_on in (select unnest(?::date[]))
 """
 
 
-def _default_cohorts(cohorts: list[pd.Timestamp], grain: str) -> list[pd.Timestamp]:
+def _default_cohorts(cohorts: list[date], grain: str) -> list[date]:
     """A spread of up to six cohorts across the window (every cohort if there are few)."""
     if len(cohorts) <= 6:
         return cohorts

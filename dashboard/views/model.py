@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -111,7 +113,8 @@ def pick_run() -> str | None:
         st.info("`ml.model_runs` is empty. Run `python ml/train.py`, then `make publish`.")
         return None
     labels = {
-        r.run_id: f"{r.run_id} · {pd.Timestamp(r.trained_at):%Y-%m-%d %H:%M}" for r in runs.itertuples()
+        run_id: f"{run_id} · {pd.Timestamp(trained_at):%Y-%m-%d %H:%M}"
+        for run_id, trained_at in zip(runs["run_id"], runs["trained_at"], strict=True)
     }
     run_id = st.selectbox(
         "Training run", list(labels), format_func=lambda r: labels.get(r, str(r)), key="model_run"
@@ -349,8 +352,8 @@ if snap is not None:
             raise data.MissingData([RUNS])
         run = pick_run()
         if run is not None:
-            ui.section("Model KPIs", lambda: kpi_row(run))
-            ui.section("Metrics", lambda: scoreboard(run))
-            ui.section("Curves", lambda: curves(run))
-            ui.section("Calibration", lambda: calibration(run))
-            ui.section("Importance", lambda: importance_and_buckets(run))
+            ui.section("Model KPIs", partial(kpi_row, run))
+            ui.section("Metrics", partial(scoreboard, run))
+            ui.section("Curves", partial(curves, run))
+            ui.section("Calibration", partial(calibration, run))
+            ui.section("Importance", partial(importance_and_buckets, run))

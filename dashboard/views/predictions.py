@@ -79,7 +79,10 @@ def page() -> None:
     if titles.empty:
         st.info("No validation plays for a title matching that search.")
         return
-    labels = {r.anime_id: f"{r.title} ({r.plays:,} plays)" for r in titles.itertuples(index=False)}
+    labels = {
+        anime_id: f"{title} ({plays:,} plays)"
+        for anime_id, title, plays in zip(titles["anime_id"], titles["title"], titles["plays"], strict=True)
+    }
     with mid:
         anime_id = st.selectbox(
             "Title", list(labels), format_func=lambda a: labels.get(a, a), key="predictions_title"

@@ -91,7 +91,12 @@ def pick_title() -> str | None:
     if titles.empty:
         st.info("No watched title matches that search.")
         return None
-    labels = {r.anime_id: f"{r.title} ({int(r.viewers):,} viewers)" for r in titles.itertuples(index=False)}
+    labels = {
+        anime_id: f"{title} ({int(viewers):,} viewers)"
+        for anime_id, title, viewers in zip(
+            titles["anime_id"], titles["title"], titles["viewers"], strict=True
+        )
+    }
     with right:
         picked = st.selectbox("Title", list(labels), format_func=lambda a: labels.get(a, a), key="title_pick")
     return None if picked is None else str(picked)

@@ -23,7 +23,7 @@ from ingest.events.reasons import PLAY_REASONS
 from ingest.events.result import EventsResult
 from ingest.events.sources import SourceFiles, one_line, resolve, stage
 from warehouse import DEFAULT_WAREHOUSE
-from warehouse.sql import quote_literal, table_exists
+from warehouse.sql import one_row, quote_literal, table_exists
 
 CATALOGUE = ("anime_master", "episodes")
 BUG_ERRORS = (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException)
@@ -60,8 +60,8 @@ class Phases:
 def _check_zone(con: duckdb.DuckDBPyConnection, zone: Zone, where: str) -> None:
     if zone.is_utc or zone.setting.startswith("GMT"):
         return
-    found = con.execute("select count(*) from pg_timezone_names() where name = ?", [zone.setting]).fetchone()
-    if not found[0]:
+    (found,) = one_row(con, "select count(*) from pg_timezone_names() where name = ?", [zone.setting])
+    if not found:
         raise IngestError(
             f"{where}: unknown time zone {zone.label!r} (an IANA name like Asia/Tokyo or +09:00)"
         )
@@ -92,8 +92,8 @@ def _reading(source: SourceFiles, step: Callable[[], object]) -> object:
 
 def _warehouse_state(con: duckdb.DuckDBPyConnection, res: EventsResult) -> tuple[bool, bool, set[str]]:
     """(raw.viewing_events exists, raw.users exists, raw.users' columns); notes a sim schema."""
-    sim = con.execute("select count(*) from information_schema.schemata where schema_name = 'sim'")
-    res.dropped_sim = bool(sim.fetchone()[0])
+    (sim,) = one_row(con, "select count(*) from information_schema.schemata where schema_name = 'sim'")
+    res.dropped_sim = bool(sim)
     columns = con.execute(
         "select column_name from information_schema.columns "
         "where table_schema = 'raw' and table_name = 'users'"
@@ -166,9 +166,9 @@ def _load(
     append = options.append and has_events
     offset = 0
     if append:
-        offset, res.previous_plays, res.previous_newest = con.execute(
-            "select coalesce(max(event_id), 0), count(*), max(started_at) from raw.viewing_events"
-        ).fetchone()
+        offset, res.previous_plays, res.previous_newest = one_row(
+            con, "select coalesce(max(event_id), 0), count(*), max(started_at) from raw.viewing_events"
+        )
     _stage_users(con, users_source, mapping, as_of, res)
     users.stage_existing(con, options.append and has_users, users_columns)
     # plays: read, match, check
@@ -210,13 +210,13 @@ def _load(
     plays_sql = numbering.final_plays_sql(con, res.integer_ids, offset, res.rows_read)
     if res.plays_loaded:
         res.first_event_id, res.last_event_id = offset + 1, offset + res.plays_loaded
-    res.users_added, res.users_derived = con.execute(
-        "select count(*), count(*) filter (where is_derived) from _new_users"
-    ).fetchone()
-    res.users_rejected = con.execute("select count(*) from _users_checked where code > 0").fetchone()[0]
+    res.users_added, res.users_derived = one_row(
+        con, "select count(*), count(*) filter (where is_derived) from _new_users"
+    )
+    res.users_rejected = one_row(con, "select count(*) from _users_checked where code > 0")[0]
     load_id = 1
     if options.append and table_exists(con, "raw", "event_loads"):
-        load_id = con.execute("select coalesce(max(load_id), 0) + 1 from raw.event_loads").fetchone()[0]
+        load_id = one_row(con, "select coalesce(max(load_id), 0) + 1 from raw.event_loads")[0]
     loaded_at = plays.timestamp_literal(datetime.now(UTC).replace(tzinfo=None))
     plan = publish.Publish(
         append=options.append,
@@ -235,5 +235,5 @@ def _load(
     )
     publish.publish(con, plan, load_id, loaded_at)
     phases.done(f"wrote {res.plays_loaded:,} plays")
-    res.users_total = con.execute("select count(*) from raw.users").fetchone()[0]
+    res.users_total = one_row(con, "select count(*) from raw.users")[0]
     return res

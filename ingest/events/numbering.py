@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import duckdb
 
+from warehouse.sql import one_row
+
 BUCKET = 64
 DUPLICATE_KEY = "user_key, aid, episode_number, started_at, watched"
 
@@ -28,7 +30,7 @@ def stage_duplicates(con: duckdb.DuckDBPyConnection) -> int:
         f"hash({DUPLICATE_KEY}) as h from _plays where code = 0) group by h having count(*) > 1"
     )
     con.execute("create or replace temp table _dropped (pos bigint, why varchar)")
-    if con.execute("select count(*) from _dup_hashes").fetchone()[0]:
+    if one_row(con, "select count(*) from _dup_hashes")[0]:
         con.execute(
             f"""
             insert into _dropped
@@ -40,12 +42,12 @@ def stage_duplicates(con: duckdb.DuckDBPyConnection) -> int:
             where copy > 1
             """
         )
-    return con.execute("select count(*) from _dropped").fetchone()[0]
+    return one_row(con, "select count(*) from _dropped")[0]
 
 
 def kept_filter(con: duckdb.DuckDBPyConnection) -> str:
     """SQL condition over _plays for the plays that will be written (before numbering)."""
-    if con.execute("select count(*) from _dropped").fetchone()[0]:
+    if one_row(con, "select count(*) from _dropped")[0]:
         return "code = 0 and pos not in (select pos from _dropped)"
     return "code = 0"
 
@@ -75,7 +77,7 @@ def stage_overlaps(con: duckdb.DuckDBPyConnection, integer_mode: bool) -> int:
         where {kept_filter(con)}
         """
     )
-    return con.execute("select count(*) from _dropped where why = 'overlap'").fetchone()[0]
+    return one_row(con, "select count(*) from _dropped where why = 'overlap'")[0]
 
 
 def _stage_buckets(con: duckdb.DuckDBPyConnection, rows: int) -> None:
@@ -119,8 +121,8 @@ def final_plays_sql(con: duckdb.DuckDBPyConnection, integer_mode: bool, offset: 
         least(p.watched, coalesce(p.duration, p.watched)) as watched_seconds,
         p.duration as episode_duration_seconds,
         p.device"""
-    n_rejected = con.execute("select count(*) from _plays where code > 0").fetchone()[0]
-    n_dropped = con.execute("select count(*) from _dropped").fetchone()[0]
+    n_rejected = one_row(con, "select count(*) from _plays where code > 0")[0]
+    n_dropped = one_row(con, "select count(*) from _dropped")[0]
     if n_rejected + n_dropped == 0:
         return f"select {columns.format(event_id=f'{offset} + p.pos + 1')} from _plays as p {join}"
     _stage_buckets(con, rows)

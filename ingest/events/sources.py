@@ -24,7 +24,7 @@ import duckdb
 import zstandard
 
 from ingest.errors import IngestError
-from warehouse.sql import quote_literal
+from warehouse.sql import one_row, quote_literal
 
 Kind = Literal["csv", "parquet", "json"]
 SUFFIXES: tuple[tuple[str, Kind, str], ...] = (
@@ -225,7 +225,7 @@ def _copied(con: duckdb.DuckDBPyConnection, source: SourceFiles, name: str) -> S
             if got != header[1:]:
                 raise IngestError(f"{file}: its columns differ from those of {source.files[0]}")
             con.execute(f"insert into {raw} {select}")
-        sizes.append(con.execute(f"select count(*) from {raw} where __file_index = {index}").fetchone()[0])
+        sizes.append(one_row(con, f"select count(*) from {raw} where __file_index = {index}")[0])
     starts = [sum(sizes[:i]) for i in range(len(sizes))]
     offsets = f"([{', '.join(map(str, starts))}])[s.__file_index + 1]"
     row_number = "s.rowid + 1" if len(sizes) == 1 else f"s.rowid - {offsets} + 1"

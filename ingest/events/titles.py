@@ -20,6 +20,7 @@ import duckdb
 from ingest.events import reasons as r
 from ingest.events.fields import Columns
 from ingest.events.mapping import PlaysMapping
+from warehouse.sql import one_row
 
 RULES = {1: "anime_id", 2: "mal", 3: "title"}
 MAL_URL = r"^(?:https?://)?(?:www\.)?myanimelist\.net/anime/([0-9]+)(?:[/?#].*)?$"
@@ -168,4 +169,4 @@ def build_keys(con: duckdb.DuckDBPyConnection, columns: Columns, plays: PlaysMap
         left join episode_durations as d using (anime_id)
         """
     )
-    return con.execute("select count(*) from _title_keys").fetchone()[0]
+    return one_row(con, "select count(*) from _title_keys")[0]

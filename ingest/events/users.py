@@ -21,7 +21,7 @@ from ingest.events import reasons as r
 from ingest.events.fields import Columns
 from ingest.events.mapping import UsersMapping
 from ingest.events.plays import timestamp_literal
-from warehouse.sql import quote_literal
+from warehouse.sql import one_row, quote_literal
 
 CANONICAL = "coalesce(cast(try_cast({0} as bigint) as varchar) = {0}, false)"
 
@@ -175,12 +175,12 @@ def stage_user_map(con: duckdb.DuckDBPyConnection, key_type: str, derive_missing
         group by source_user_id
         """
     )
-    all_integers = con.execute(
-        f"select coalesce(bool_and({CANONICAL.format('source_user_id')}), true) from _new_ids"
-    ).fetchone()[0]
-    identity = con.execute(
-        "select coalesce(bool_and(source_user_id = cast(user_id as varchar)), true) from _existing_users"
-    ).fetchone()[0]
+    all_integers = one_row(
+        con, f"select coalesce(bool_and({CANONICAL.format('source_user_id')}), true) from _new_ids"
+    )[0]
+    identity = one_row(
+        con, "select coalesce(bool_and(source_user_id = cast(user_id as varchar)), true) from _existing_users"
+    )[0]
     integer_mode = bool(all_integers and identity)
     new_id = (
         "cast(source_user_id as bigint)"
