@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench import report
 
-BENCHES = ("bench_ingest", "bench_simulator", "bench_dbt", "bench_ml", "bench_dashboard")
+BENCHES = ("bench_ingest", "bench_simulator", "bench_dbt", "bench_ml", "bench_dashboard", "bench_intervals")
 # run only when named (`python -m bench bench_spark`): it needs the spark extra and Java
 OPTIONAL = ("bench_spark",)
 DEFAULT_REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"

@@ -26,6 +26,7 @@ PALETTE = [
     "#5F6B7A",  # slate
 ]
 SEQUENTIAL = [[0.0, "#F4F6FF"], [0.35, "#A9B4F5"], [0.7, "#4C5BD4"], [1.0, "#1B2372"]]
+GREY = "#D5D8DE"  # cells outside the colour scale (too few users)
 TEMPLATE_NAME = "anime"
 
 pio.templates[TEMPLATE_NAME] = go.layout.Template(
@@ -102,13 +103,19 @@ def bar(
     percent: bool = False,
     height: int = HEIGHT,
     stacked: bool = True,
+    lo: str | None = None,
+    hi: str | None = None,
 ) -> go.Figure:
+    """Bars, one trace per ``color`` group; ``lo``/``hi`` columns draw each bar's interval."""
     fig = go.Figure()
     groups: Sequence[tuple[object, pd.DataFrame]] = (
         list(df.groupby(color, sort=False)) if color else [(None, df)]
     )
     for i, (name, part) in enumerate(groups):
         kwargs = dict(x=part[y], y=part[x], orientation="h") if horizontal else dict(x=part[x], y=part[y])
+        if lo and hi:
+            error = {"type": "data", "array": part[hi] - part[y], "arrayminus": part[y] - part[lo]}
+            kwargs["error_x" if horizontal else "error_y"] = {**error, "color": "#5F6B7A", "thickness": 1}
         fig.add_trace(
             go.Bar(
                 name=str(name) if name is not None else y,
@@ -204,33 +211,59 @@ def heatmap(
     y_title: str | None = None,
     percent: bool = False,
     text: str | None = None,
+    hover: str | None = None,
+    grey: str | None = None,
     height: int = HEIGHT,
     x_order: Sequence[object] | None = None,
     y_order: Sequence[object] | None = None,
 ) -> go.Figure:
+    """A grid of ``z`` by ``x`` and ``y``. ``text``: a column written in each cell; ``hover``: a
+    column shown on hover instead of the values; ``grey``: a boolean column whose cells are drawn
+    grey, outside the colour scale (e.g. too few users to read)."""
     grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first", dropna=False)
     if x_order is not None:
         grid = grid.reindex(columns=list(x_order))
     if y_order is not None:
         grid = grid.reindex(index=list(y_order))
-    text_grid = None
-    if text is not None:
-        text_grid = df.pivot_table(index=y, columns=x, values=text, aggfunc="first", dropna=False)
-        text_grid = text_grid.reindex(index=grid.index, columns=grid.columns).fillna("")
-    fig = go.Figure(
-        go.Heatmap(
-            z=grid.values,
-            x=[str(c) for c in grid.columns],
-            y=[str(i) for i in grid.index],
-            colorscale=SEQUENTIAL,
+
+    def cells(column: str | None, fill: str | bool) -> pd.DataFrame | None:
+        """`column` laid out on the grid's cells."""
+        if column is None:
+            return None
+        laid = df.pivot_table(index=y, columns=x, values=column, aggfunc="first", dropna=False)
+        return laid.reindex(index=grid.index, columns=grid.columns).fillna(fill)
+
+    text_grid, hover_grid = cells(text, ""), cells(hover, "")
+    greyed = cells(grey, False)
+    greyed = greyed.astype(bool) if greyed is not None else pd.DataFrame(False, grid.index, grid.columns)
+    labels = {"x": [str(c) for c in grid.columns], "y": [str(i) for i in grid.index]}
+
+    def trace(values: pd.DataFrame, shown: pd.DataFrame, **style: object) -> go.Heatmap:
+        """One heatmap layer drawing (and labelling) only the cells in `shown`."""
+        return go.Heatmap(
+            z=values.where(shown).values,
+            **labels,
             hoverongaps=False,
-            text=None if text_grid is None else text_grid.values,
+            text=None if text_grid is None else text_grid.where(shown, "").values,
             texttemplate="%{text}" if text_grid is not None else None,
+            customdata=None if hover_grid is None else hover_grid.values,
+            hovertemplate=None if hover_grid is None else "%{customdata}<extra></extra>",
+            **style,
+        )
+
+    fig = go.Figure(
+        trace(
+            grid,
+            ~greyed,
+            colorscale=SEQUENTIAL,
             colorbar={"tickformat": ".0%"} if percent else None,
             zmin=0 if percent else None,
             zmax=1 if percent else None,
         )
     )
+    if greyed.to_numpy().any():
+        grey_cells = pd.DataFrame(1.0, grid.index, grid.columns)
+        fig.add_trace(trace(grey_cells, greyed, colorscale=[[0, GREY], [1, GREY]], showscale=False))
     layout(fig, title, x=x_title, y=y_title, height=height)
     fig.update_xaxes(type="category", showgrid=False)
     fig.update_yaxes(type="category", showgrid=False, autorange="reversed")

@@ -61,6 +61,20 @@ def fmt_int(value: Any) -> str:
     return "–" if _missing(value) else f"{round(float(value)):,}"
 
 
+def fmt_compact(value: Any) -> str:
+    """A count in at most five characters, which a KPI card six to a row shows whole from a
+    1280 px wide window: 987, 9,876, 98.8k, 1.09M (three significant digits from 10,000 up)."""
+    if _missing(value):
+        return "–"
+    number = float(value)
+    text = f"{round(number):,}"
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(number) >= 10_000 and abs(number) >= scale * 0.9995:
+            text = f"{number / scale:.3g}{suffix}"
+            break
+    return text
+
+
 def fmt_float(value: Any, digits: int = 1) -> str:
     return "–" if _missing(value) else f"{float(value):,.{digits}f}"
 
@@ -69,13 +83,26 @@ def fmt_pct(value: Any, digits: int = 1) -> str:
     return "–" if _missing(value) else f"{float(value) * 100:.{digits}f}%"
 
 
-def kpis(items: Sequence[tuple[str, str, str | None]], per_row: int = 6) -> None:
-    """Rows of bordered metrics: (label, formatted value, help)."""
+# a KPI card: (label, formatted value, help) or (label, formatted value, help, note)
+Kpi = tuple[str, str, str | None] | tuple[str, str, str | None, str]
+
+
+def kpis(items: Sequence[Kpi], per_row: int = 6) -> None:
+    """Rows of bordered metrics: (label, formatted value, help[, note]). A note (e.g. a value's
+    standard error) is written small under the value, so the value itself stays short."""
     for start in range(0, len(items), per_row):
         chunk = items[start : start + per_row]
         cols = st.columns(per_row if len(items) > per_row else len(chunk))
-        for col, (label, value, help_text) in zip(cols, chunk, strict=False):
-            col.metric(label, value, help=help_text, border=True)
+        for col, (label, value, help_text, *note) in zip(cols, chunk, strict=False):
+            col.metric(
+                label,
+                value,
+                delta=note[0] if note else None,
+                delta_color="off",
+                delta_arrow="off",
+                help=help_text,
+                border=True,
+            )
 
 
 def search_box(label: str, key: str, placeholder: str = "") -> str:

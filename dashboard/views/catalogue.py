@@ -161,7 +161,11 @@ def kpi_row() -> None:
     n_rejects = data.scalar(N_REJECTS_SQL, tables=[REJECTS]) if data.current_snapshot().has(REJECTS) else None
     ui.kpis(
         [
-            ("Titles", ui.fmt_int(k["titles"]), "accepted catalogue entries (marts.anime_master)"),
+            (
+                "Titles",
+                ui.fmt_compact(k["titles"]),
+                f"{ui.fmt_int(k['titles'])} accepted catalogue entries (marts.anime_master)",
+            ),
             ("Used by the simulation", ui.fmt_int(k["eligible"]), "marts.simulation_eligibility"),
             ("Distinct tags", ui.fmt_int(n_tags), None),
             ("Rejected at ingest", ui.fmt_int(n_rejects), "raw.anime_catalog_rejects"),

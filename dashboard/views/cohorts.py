@@ -10,11 +10,15 @@ import streamlit as st
 from dashboard import charts, data, ui
 
 COHORTS = "marts.cohort_retention"
+SURVIVAL = "marts.cohort_survival"
 
 MEASURES = {
     "retention_rate": "active in period N",
     "retention_rate_on_or_after": "active in period N or later",
 }
+# cohorts smaller than this are greyed on the heatmap by default: their intervals are too wide to
+# read a rate (at 30 users a 50% rate's 95% interval spans about 33%-67%)
+MIN_COHORT_USERS = 30
 
 COHORT_LIST_SQL = """
 select cohort_started_on, max(cohort_users) as cohort_users
@@ -27,10 +31,19 @@ order by cohort_started_on
 GRID_SQL = """
 select
     cohort_started_on, period_number, cohort_users, active_users, active_users_on_or_after,
-    is_period_complete, retention_rate, retention_rate_on_or_after
+    is_period_complete, retention_rate, retention_rate_on_or_after,
+    retention_rate_ci_lower, retention_rate_ci_upper,
+    retention_rate_on_or_after_ci_lower, retention_rate_on_or_after_ci_upper
 from marts.cohort_retention
 where cohort_grain = ? and cohort_started_on in (select unnest(?::date[]))
 order by cohort_started_on, period_number
+"""
+
+SURVIVAL_SQL = """
+select cohort_started_on, day_number, km_survival, km_ci_lower, km_ci_upper, at_risk, censored
+from marts.cohort_survival
+where cohort_grain = ? and cohort_started_on in (select unnest(?::date[]))
+order by cohort_started_on, day_number
 """
 
 KPI_SQL = """
@@ -58,6 +71,17 @@ def _default_cohorts(cohorts: list[date], grain: str) -> list[date]:
         return cohorts
     step = (len(cohorts) - 1) / 5
     return sorted({cohorts[round(i * step)] for i in range(6)})
+
+
+def _cell_hover(row: pd.Series, measure: str, unit: str) -> str:
+    """A heatmap cell's hover: the rate, its 95% interval and the counts behind it."""
+    active = row["active_users" if measure == "retention_rate" else "active_users_on_or_after"]
+    head = f"cohort {row['cohort']}, {unit} {row['period_number']}"
+    counts = f"{int(active):,} of {int(row['cohort_users']):,} users"
+    if not row["is_period_complete"]:
+        return f"{head}<br>period not over yet<br>{counts} so far"
+    rate, lower, upper = row[measure], row[f"{measure}_ci_lower"], row[f"{measure}_ci_upper"]
+    return f"{head}<br>{rate:.1%} (95% interval {lower:.1%} to {upper:.1%})<br>{counts}"
 
 
 def page() -> None:
@@ -119,6 +143,17 @@ def page() -> None:
 
     grid["cohort"] = pd.to_datetime(grid["cohort_started_on"]).dt.strftime("%Y-%m-%d")
     complete = grid[grid["is_period_complete"]]
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        show_band = st.toggle("Show 95% intervals", value=False, key="cohorts_bands")
+    with c2:
+        min_users = st.number_input(
+            "Grey out cohorts under this many users",
+            min_value=0,
+            value=MIN_COHORT_USERS,
+            step=10,
+            key="cohorts_min_users",
+        )
     left, right = st.columns(2)
     with left:
         fig = charts.lines_with_band(
@@ -126,6 +161,8 @@ def page() -> None:
             "period_number",
             measure,
             f"Cohort survival ({MEASURES[measure]})",
+            lo=f"{measure}_ci_lower" if show_band else None,
+            hi=f"{measure}_ci_upper" if show_band else None,
             group="cohort",
             x_title=f"{unit}s since first play",
             y_title="users active",
@@ -133,13 +170,15 @@ def page() -> None:
         charts.show(
             fig,
             f"Share of each cohort {MEASURES[measure].replace('period N', unit + ' N')}"
-            "; only complete periods are drawn.",
+            "; only complete periods are drawn (bands: 95% Wilson intervals).",
         )
     with right:
         grid["label"] = [
             f"{v:.0%}" if ok and pd.notna(v) else "…"
             for v, ok in zip(grid[measure], grid["is_period_complete"], strict=True)
         ]
+        grid["hover"] = [_cell_hover(row, measure, unit) for _, row in grid.iterrows()]
+        grid["is_small"] = grid["cohort_users"] < int(min_users)
         fig = charts.heatmap(
             grid,
             "period_number",
@@ -150,13 +189,45 @@ def page() -> None:
             y_title=None,
             percent=True,
             text="label",
+            hover="hover",
+            grey="is_small",
             height=max(300, 60 + 26 * len(picked)),
         )
         charts.show(
             fig,
             "Each row is a cohort; '…' marks periods that have not finished yet, "
-            "so they are not read as drops.",
+            f"so they are not read as drops. Grey rows: cohorts under {int(min_users):,} users. "
+            "Hover a cell for its 95% interval and counts.",
         )
+
+    survival(grain, picked, show_band)
+
+
+def survival(grain: str, picked: list[date], show_band: bool) -> None:
+    """How long each picked cohort's users stay: Kaplan-Meier over days since their first play."""
+    curves = data.query(SURVIVAL_SQL, [grain, picked], tables=[SURVIVAL])
+    if curves.empty:
+        return
+    curves["cohort"] = pd.to_datetime(curves["cohort_started_on"]).dt.strftime("%Y-%m-%d")
+    fig = charts.lines_with_band(
+        curves,
+        "day_number",
+        "km_survival",
+        "How long users stay (Kaplan-Meier)",
+        lo="km_ci_lower" if show_band else None,
+        hi="km_ci_upper" if show_band else None,
+        group="cohort",
+        x_title="days since first play",
+        y_title="still coming back",
+        markers=False,
+    )
+    charts.show(
+        fig,
+        "Share of each cohort's users who play again later than day N. A user has left once the "
+        "window holds 14 quiet days after their last play (dbt var churn_quiet_days); users seen "
+        "more recently are censored, not counted as lost, so the curve does not sag at the window's "
+        "end as 'active in day N' does.",
+    )
 
 
 snap = ui.header(

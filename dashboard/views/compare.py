@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import charts, data, stats, ui
 
 MASTER = "marts.anime_master"
 RETENTION = "marts.retention_by_episode"
@@ -27,7 +28,7 @@ deepest as (
     group by anime_id
 ),
 ep1 as (
-    select anime_id, km_survival as retention_1_2
+    select anime_id, km_survival as retention_1_2, at_risk as at_risk_1, at_risk - dropped as continued_1
     from marts.retention_by_episode
     where scope = 'title' and episode_number = 1
 ),
@@ -41,7 +42,9 @@ ranked as (
         p.plays,
         d.viewers,
         d.mean_deepest_episode,
-        e.retention_1_2
+        e.retention_1_2,
+        e.at_risk_1,
+        e.continued_1
     from plays as p
     left join deepest as d on d.anime_id = p.anime_id
     left join ep1 as e on e.anime_id = p.anime_id
@@ -106,7 +109,7 @@ def page() -> None:
         charts.show(fig, "Total episode plays and distinct viewers of each compared title.")
 
     st.dataframe(
-        top.drop(columns=["anime_id"]),
+        top.drop(columns=["anime_id", "continued_1"]),
         hide_index=True,
         column_config={
             "score_mean": st.column_config.NumberColumn("score", format="%.2f"),
@@ -116,9 +119,55 @@ def page() -> None:
             "retention_1_2": st.column_config.ProgressColumn(
                 "episode 1 → 2", min_value=0.0, max_value=1.0, format="percent"
             ),
+            "at_risk_1": st.column_config.NumberColumn("viewers observed past episode 1", format="%d"),
         },
     )
-    st.caption("Titles ranked by plays; episode 1 → 2 is the Kaplan-Meier share going on past episode 1.")
+    st.caption(
+        "Titles ranked by plays; episode 1 → 2 is the Kaplan-Meier share going on past episode 1, "
+        "out of the viewers whose next step was observed (not censored)."
+    )
+    compare_two(top)
+
+
+def compare_two(top: pd.DataFrame) -> None:
+    """Whether two of the compared titles' episode 1 -> 2 retention differ beyond chance."""
+    observed = top[top["at_risk_1"].fillna(0) > 0]
+    if len(observed) < 2:
+        return
+    st.markdown("**Do two titles keep their viewers differently?**")
+    ids = observed["anime_id"].tolist()
+    names = dict(zip(observed["anime_id"], observed["title"], strict=True))
+    c1, c2 = st.columns(2)
+    with c1:
+        id_a = st.selectbox("Title A", ids, index=0, format_func=names.__getitem__, key="compare_a")
+    with c2:
+        id_b = st.selectbox("Title B", ids, index=1, format_func=names.__getitem__, key="compare_b")
+    if id_a == id_b:
+        st.info("Pick two different titles.")
+        return
+    a = observed[observed["anime_id"] == id_a].iloc[0]
+    b = observed[observed["anime_id"] == id_b].iloc[0]
+    result = stats.compare_proportions(
+        int(a["continued_1"]), int(a["at_risk_1"]), int(b["continued_1"]), int(b["at_risk_1"])
+    )
+    threshold = stats.bonferroni_threshold(len(observed))
+    verdict = (
+        "a difference beyond chance"
+        if result.p_value < threshold
+        else "no difference that chance could not explain"
+    )
+    st.markdown(
+        f"Episode 1 → 2: **{ui.fmt_pct(result.rate_a)}** of {int(a['at_risk_1']):,} viewers against "
+        f"**{ui.fmt_pct(result.rate_b)}** of {int(b['at_risk_1']):,}; difference "
+        f"{100 * result.difference:+.1f} points (95% interval {100 * result.ci_lower:+.1f} to "
+        f"{100 * result.ci_upper:+.1f}), p = {result.p_value:.2g}: {verdict}."
+    )
+    st.caption(
+        f"Two-proportion z-test. Among {len(observed)} titles there are "
+        f"{len(observed) * (len(observed) - 1) // 2} pairs to compare, and at p < 0.05 one pair in "
+        f"twenty would differ by chance alone; so a pair counts as different only below "
+        f"p < {threshold:.2g} (Bonferroni: 0.05 / pairs)."
+    )
 
 
 snap = ui.header(

@@ -132,21 +132,20 @@ NO_ORACLE_NOTICE = (
 def kpi_row(run_id: str) -> None:
     r = data.query(RUN_SQL, [run_id], tables=[RUNS]).iloc[0]
     has_oracle = bool(r["has_oracle"])
-    oracle_kpis = []
+    oracle_kpis: list[ui.Kpi] = []
     if has_oracle:
-        gap = (
-            f"{ui.fmt_float(r['auc_gap'], 3)} ± {ui.fmt_float(r['auc_gap_se'], 3)}"
-            if pd.notna(r["auc_gap"])
-            else "–"
-        )
         oracle_kpis = [
             (
                 "Oracle AUC",
                 ui.fmt_float(r["oracle_roc_auc"], 3),
                 "AUC of the simulator's true probabilities: the Bayes ceiling",
             ),
-            ("Gap to oracle (AUC)", gap, "oracle minus model, with its DeLong standard error"),
         ]
+        gap = ("Gap to oracle (AUC)", ui.fmt_float(r["auc_gap"], 4), "oracle minus model")
+        if pd.notna(r["auc_gap_se"]):  # its DeLong standard error, small under the value
+            oracle_kpis.append((*gap, f"± {ui.fmt_float(r['auc_gap_se'], 4)} SE"))
+        else:
+            oracle_kpis.append(gap)
     ui.kpis(
         [
             ("Model ROC AUC", ui.fmt_float(r["roc_auc"], 3), "validation plays, later in time"),
@@ -154,8 +153,16 @@ def kpi_row(run_id: str) -> None:
             ("Episode-rate baseline AUC", ui.fmt_float(r["baseline_episode_roc_auc"], 3), None),
             *oracle_kpis,
             ("Brier score", ui.fmt_float(r["brier"], 4), "mean squared error of probabilities"),
-            ("Validation plays", ui.fmt_int(r["validation_rows"]), None),
-            ("Training plays", ui.fmt_int(r["train_rows"]), "earlier plays the model learnt from"),
+            (
+                "Validation plays",
+                ui.fmt_compact(r["validation_rows"]),
+                f"{ui.fmt_int(r['validation_rows'])} later plays the model is graded on",
+            ),
+            (
+                "Training plays",
+                ui.fmt_compact(r["train_rows"]),
+                f"{ui.fmt_int(r['train_rows'])} earlier plays the model learnt from",
+            ),
         ],
         per_row=4,
     )

@@ -71,16 +71,18 @@ LIFECYCLE_ORDER = ["new", "returning", "resurrecting", "dormant"]
 
 def kpi_row() -> None:
     plays = data.query(PLAYS_SQL, tables=[BY_HOUR]).iloc[0]
+    users = data.scalar(USERS_SQL, tables=[SESSIONS])
+    titles = data.scalar(TITLES_SQL, tables=[RETENTION])
     ui.kpis(
         [
+            ("Users", ui.fmt_compact(users), f"{ui.fmt_int(users)} distinct users with at least one play"),
             (
-                "Users",
-                ui.fmt_int(data.scalar(USERS_SQL, tables=[SESSIONS])),
-                "distinct users with at least one play",
+                "Plays",
+                ui.fmt_compact(plays["plays"]),
+                f"{ui.fmt_int(plays['plays'])} episode plays in the observed window",
             ),
-            ("Plays", ui.fmt_int(plays["plays"]), "episode plays in the observed window"),
-            ("Titles watched", ui.fmt_int(data.scalar(TITLES_SQL, tables=[RETENTION])), None),
-            ("Hours watched", ui.fmt_int(plays["hours"]), None),
+            ("Titles watched", ui.fmt_compact(titles), f"{ui.fmt_int(titles)} titles with a play"),
+            ("Hours watched", ui.fmt_compact(plays["hours"]), f"{ui.fmt_int(plays['hours'])} hours"),
             (
                 "Episodes per session",
                 ui.fmt_float(data.scalar(SESSION_DEPTH_SQL, tables=[BINGE]), 2),

@@ -106,7 +106,11 @@ def page() -> None:
     k = data.query(KPI_SQL, [anime_id, episode], tables=[PREDICTIONS]).iloc[0]
     ui.kpis(
         [
-            ("Validation plays", ui.fmt_int(k["plays"]), "plays of this episode in validation"),
+            (
+                "Validation plays",
+                ui.fmt_compact(k["plays"]),
+                f"{ui.fmt_int(k['plays'])} plays of this episode in validation",
+            ),
             ("Mean predicted continuation", ui.fmt_pct(k["mean_score"]), None),
             (
                 "Observed continuation",

@@ -48,7 +48,8 @@ where anime_id = ?
 
 CURVE_SQL = """
 select
-    episode_number, km_survival, km_ci_lower, km_ci_upper, step_retention,
+    episode_number, km_survival, km_ci_lower, km_ci_upper,
+    step_retention, step_retention_ci_lower, step_retention_ci_upper,
     at_risk, dropped, censored, viewers_played, viewers_reached, plays, mean_completion
 from marts.retention_by_episode
 where scope = 'title' and anime_id = ?
@@ -203,7 +204,11 @@ def stats(anime_id: str, curve: pd.DataFrame, deepest: pd.DataFrame) -> None:
     catalogue_entry(anime_id)
     ui.kpis(
         [
-            ("Viewers", ui.fmt_int(viewers), "users who played at least one episode"),
+            (
+                "Viewers",
+                ui.fmt_compact(viewers),
+                f"{ui.fmt_int(viewers)} users who played at least one episode",
+            ),
             (
                 "Episode 1 → 2 retention",
                 ui.fmt_pct(ep1.iloc[0] if len(ep1) else None),
@@ -254,11 +259,13 @@ def page() -> None:
             x_title="from episode n to n + 1",
             y_title="reached the next episode",
             percent=True,
+            lo="step_retention_ci_lower",
+            hi="step_retention_ci_upper",
         )
         charts.show(
             fig,
-            "Share of viewers who reached episode n that also reached episode n + 1: "
-            "dips show the episodes that lose people.",
+            "Share of viewers who reached episode n that also reached episode n + 1, with its 95% "
+            "Wilson interval: dips show the episodes that lose people.",
         )
     left, right = st.columns(2)
     with left:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
@@ -56,3 +60,22 @@ def fmt_float(value: float, digits: int = 1) -> str:
 def catalogue_charts(wh_sql) -> int:
     """Charts on the Catalogue page: 9, or 8 when ingest rejected nothing (a notice instead)."""
     return 8 + int(wh_sql.one("select count(*) > 0 from raw.anime_catalog_rejects"))
+
+
+def _decoded(value: Any) -> Any:
+    """Plotly's JSON with its typed arrays ({"dtype", "bdata", "shape"}) turned into lists."""
+    if isinstance(value, dict) and "bdata" in value and "dtype" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        if "shape" in value:
+            array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+        return array.tolist()
+    if isinstance(value, dict):
+        return {key: _decoded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decoded(item) for item in value]
+    return value
+
+
+def figures(at: AppTest) -> list[dict]:
+    """Every Plotly figure on the page, as the JSON the browser receives (arrays as lists)."""
+    return [_decoded(json.loads(chart.proto.spec)) for chart in at.get("plotly_chart")]

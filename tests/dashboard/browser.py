@@ -45,6 +45,13 @@ RUN_FINISHED = """() => {
     && app.getAttribute('data-test-script-state') === 'notRunning';
 }"""
 
+# KPI values cut short by their card (ellipsis or clipped): an element narrower than its text.
+# Reading scrollWidth forces the layout of the current viewport, so no wait is needed after a resize.
+CUT_SHORT_METRICS = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+  .filter(el => [el, ...el.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
+  .map(el => el.innerText)"""
+NARROWEST_WIDTH = 1280  # KPI values must show whole from this window width up
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -103,7 +110,8 @@ def streamlit_server(warehouse: Path) -> Iterator[str]:
 
 
 def render_every_page(url: str, screenshots: Path = SCREENSHOTS) -> None:
-    """Open every page in chromium: a title, no exception, at least one chart; a screenshot each."""
+    """Open every page in chromium: a title, no exception, at least one chart, every KPI value whole
+    at 1280 px; a screenshot each (1440 px wide)."""
     if not CHROMIUM.exists() and not shutil.which("chromium"):
         pytest.fail("chromium is not installed: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
@@ -126,6 +134,9 @@ def render_every_page(url: str, screenshots: Path = SCREENSHOTS) -> None:
                 assert title.strip().lower().startswith(name), (name, title)
                 assert page.locator('[data-testid="stException"]').count() == 0, name
                 assert page.locator(".js-plotly-plot").count() >= 1, name
+                page.set_viewport_size({"width": NARROWEST_WIDTH, "height": 1000})
+                cut_short = page.evaluate(CUT_SHORT_METRICS)
+                assert cut_short == [], (name, NARROWEST_WIDTH, cut_short)
                 # Streamlit scrolls inside its main block: grow the viewport to fit the page
                 height = page.evaluate(
                     "() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight"

@@ -236,7 +236,10 @@ select
     scope, anime_id, episode_number::integer as episode_number,
     at_risk::bigint as viewers_played, at_risk::bigint as viewers_reached,
     coalesce(ep.plays, 0)::bigint as plays, ep.mean_completion,
-    at_risk_next / at_risk as step_retention, at_risk::bigint as at_risk,
+    at_risk_next / at_risk as step_retention,
+    0.9 * at_risk_next / at_risk as step_retention_ci_lower,  -- stand-ins (real: macros/intervals.sql)
+    least(1.0, 1.1 * at_risk_next / at_risk) as step_retention_ci_upper,
+    at_risk::bigint as at_risk,
     dropped::bigint as dropped, censored::bigint as censored, km_survival,
     greatest(0.0, km_survival - 1.96 * km_survival * sqrt(gw)) as km_ci_lower,
     least(1.0, km_survival + 1.96 * km_survival * sqrt(gw)) as km_ci_upper
@@ -342,7 +345,15 @@ select
     active_users_on_or_after::bigint as active_users_on_or_after, is_period_complete,
     case when is_period_complete then active_users / cohort_users end as retention_rate,
     case when is_period_complete then active_users_on_or_after / cohort_users end
-        as retention_rate_on_or_after
+        as retention_rate_on_or_after,
+    -- stand-in intervals (the real ones: macros/intervals.sql), the shape is what matters here
+    case when is_period_complete then 0.9 * active_users / cohort_users end as retention_rate_ci_lower,
+    case when is_period_complete then least(1.0, 1.1 * active_users / cohort_users) end
+        as retention_rate_ci_upper,
+    case when is_period_complete then 0.9 * active_users_on_or_after / cohort_users end
+        as retention_rate_on_or_after_ci_lower,
+    case when is_period_complete then least(1.0, 1.1 * active_users_on_or_after / cohort_users) end
+        as retention_rate_on_or_after_ci_upper
 from joined;
 """
 

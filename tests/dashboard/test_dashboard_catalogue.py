@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dashboard.ui import fmt_compact
 from tests.dashboard.apptest_util import (
     INJECTIONS,
     assert_clean,
@@ -27,7 +28,7 @@ def test_catalogue_page_kpis_and_charts(warehouse_file, wh_sql):
     assert [t.value for t in at.title] == ["Catalogue"]
     assert n_charts(at) == catalogue_charts(wh_sql)
     m = metrics(at)
-    assert m["Titles"] == fmt_int(wh_sql.one("select count(*) from marts.anime_master"))
+    assert m["Titles"] == fmt_compact(wh_sql.one("select count(*) from marts.anime_master"))
     assert m["Used by the simulation"] == fmt_int(
         wh_sql.one("select count(*) from marts.simulation_eligibility where is_simulation_eligible")
     )

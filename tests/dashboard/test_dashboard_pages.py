@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
+from dashboard.ui import fmt_compact
 from tests.dashboard.apptest_util import (
     INJECTIONS,
     assert_clean,
     catalogue_charts,
+    figures,
     fmt_float,
     fmt_int,
     fmt_pct,
@@ -22,12 +26,12 @@ def test_overview(warehouse_file, wh_sql):
     assert [t.value for t in at.title] == ["Overview"]
     assert n_charts(at) == 4
     m = metrics(at)
-    assert m["Users"] == fmt_int(wh_sql.one("select count(distinct user_id) from marts.sessions"))
-    assert m["Plays"] == fmt_int(wh_sql.one("select sum(n_plays) from marts.sessions"))
-    assert m["Hours watched"] == fmt_int(
+    assert m["Users"] == fmt_compact(wh_sql.one("select count(distinct user_id) from marts.sessions"))
+    assert m["Plays"] == fmt_compact(wh_sql.one("select sum(n_plays) from marts.sessions"))
+    assert m["Hours watched"] == fmt_compact(
         round(wh_sql.one("select sum(watched_minutes) / 60 from marts.sessions"))
     )
-    assert m["Titles watched"] == fmt_int(
+    assert m["Titles watched"] == fmt_compact(
         wh_sql.one(
             "select count(distinct anime_id) from marts.binge_depth "
             "where scope = 'title' and depth_measure = 'deepest_episode'"
@@ -65,7 +69,7 @@ def test_title(warehouse_file, wh_sql):
     anime_id, viewers, ep1, episodes = _top_title(wh_sql)
     assert at.selectbox(key="title_pick").value == anime_id
     m = metrics(at)
-    assert m["Viewers"] == fmt_int(viewers)
+    assert m["Viewers"] == fmt_compact(viewers)
     assert m["Episode 1 → 2 retention"] == fmt_pct(ep1)
     assert m["Episodes"] == fmt_int(episodes)
     finished = wh_sql.one(
@@ -129,10 +133,49 @@ def test_compare(warehouse_file, wh_sql):
     assert_clean(at)
 
 
+def test_compare_tests_two_titles(warehouse_file, wh_sql):
+    at = open_page("compare")
+    plays = dict(
+        wh_sql.rows(
+            "select anime_id, sum(episode_depth * n_observations) from marts.binge_depth"
+            " where scope = 'title' and depth_measure = 'session_episodes' group by anime_id"
+        )
+    )
+    id_a, id_b = at.selectbox(key="compare_a").value, at.selectbox(key="compare_b").value
+    # the two most-played titles (either order on a tie)
+    assert id_a != id_b and [plays[id_a], plays[id_b]] == sorted(plays.values(), reverse=True)[:2]
+
+    # the verdict's figures, from the episode-1 step of each title computed here by hand
+    def step_1(anime_id: str) -> tuple[int, int]:
+        return wh_sql.rows(
+            "select at_risk - dropped, at_risk from marts.retention_by_episode"
+            " where scope = 'title' and episode_number = 1 and anime_id = ?",
+            [anime_id],
+        )[0]
+
+    sa, na = step_1(id_a)
+    # B: the most-played other title whose rate differs from A's (a test with something to test)
+    fifth = sorted(plays.values(), reverse=True)[4]  # titles above it are surely on the page
+    ranked = sorted((i for i in plays if plays[i] > fifth), key=lambda i: -plays[i])
+    id_b = next(i for i in ranked if i != id_a and step_1(i)[1] and step_1(i)[0] * na != sa * step_1(i)[1])
+    sb, nb = step_1(id_b)
+    at.selectbox(key="compare_b").set_value(id_b).run()
+    assert_clean(at)
+    pooled = (sa + sb) / (na + nb)
+    z = (sa / na - sb / nb) / math.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
+    verdict = next(m.value for m in at.markdown if m.value.startswith("Episode 1 → 2"))
+    assert f"**{fmt_pct(sa / na)}** of {na:,} viewers" in verdict
+    assert f"**{fmt_pct(sb / nb)}** of {nb:,}" in verdict
+    assert f"p = {math.erfc(abs(z) / math.sqrt(2)):.2g}" in verdict
+    at.selectbox(key="compare_b").set_value(id_a).run()
+    assert_clean(at)
+    assert [i.value for i in at.info] == ["Pick two different titles."]
+
+
 def test_cohorts(warehouse_file, wh_sql):
     at = open_page("cohorts")
     assert [t.value for t in at.title] == ["Cohorts"]
-    assert n_charts(at) == 2
+    assert n_charts(at) == 3
     picked = at.multiselect(key="cohorts_pick_week").value
     n_cohorts = wh_sql.one(
         "select count(distinct cohort_started_on) from marts.cohort_retention where cohort_grain = 'week'"
@@ -160,7 +203,58 @@ def test_cohorts(warehouse_file, wh_sql):
             at.radio(key="cohorts_grain").set_value(grain).run()
             at.radio(key="cohorts_measure").set_value(measure).run()
             assert_clean(at)
-            assert n_charts(at) == 2
+            assert n_charts(at) == 3
+
+
+def test_cohorts_show_intervals_and_grey_small_cohorts(warehouse_file, wh_sql):
+    at = open_page("cohorts")
+    picked = at.multiselect(key="cohorts_pick_week").value
+    sizes = dict(
+        wh_sql.rows(
+            "select distinct cohort_started_on, cohort_users from marts.cohort_retention"
+            " where cohort_grain = 'week'"
+        )
+    )
+    lines, heat, stay = figures(at)
+    # week 1 of the first cohort: its hover holds the mart's interval and counts
+    rate, lower, upper, active, users = wh_sql.rows(
+        "select retention_rate, retention_rate_ci_lower, retention_rate_ci_upper, active_users,"
+        " cohort_users from marts.cohort_retention"
+        " where cohort_grain = 'week' and period_number = 1 and cohort_started_on = ?",
+        [picked[0]],
+    )[0]
+    hover = heat["data"][0]["customdata"][0][1]
+    assert f"{rate:.1%} (95% interval {lower:.1%} to {upper:.1%})" in hover
+    assert f"{active:,} of {users:,} users" in hover
+    # one line per cohort with a complete period; no bands until asked
+    n_lines = wh_sql.one(
+        "select count(distinct cohort_started_on) from marts.cohort_retention"
+        " where cohort_grain = 'week' and is_period_complete"
+        " and cohort_started_on in (select unnest(?::date[]))",
+        [list(picked)],
+    )
+    assert len(lines["data"]) == n_lines
+    # the survival curve of the first cohort is the mart's, day by day
+    km = [
+        v
+        for (v,) in wh_sql.rows(
+            "select km_survival from marts.cohort_survival where cohort_grain = 'week'"
+            " and cohort_started_on = ? order by day_number",
+            [picked[0]],
+        )
+    ]
+    assert stay["data"][0]["y"] == pytest.approx(km) and len(stay["data"]) == len(picked)
+    at.toggle(key="cohorts_bands").set_value(True).run()
+    assert_clean(at)
+    assert len(figures(at)[0]["data"]) == 3 * n_lines  # each line with its two band edges
+    assert len(figures(at)[2]["data"]) == 3 * len(picked)
+    # above the biggest picked cohort every row is grey; at 0 none is
+    at.number_input(key="cohorts_min_users").set_value(max(sizes[d] for d in picked) + 1).run()
+    assert_clean(at)
+    traces = figures(at)[1]["data"]
+    assert len(traces) == 2 and all(v is None or math.isnan(v) for row in traces[0]["z"] for v in row)
+    at.number_input(key="cohorts_min_users").set_value(0).run()
+    assert len(figures(at)[1]["data"]) == 1
 
 
 def test_model(warehouse_file, wh_sql):
@@ -179,7 +273,10 @@ def test_model(warehouse_file, wh_sql):
     assert m["Episode-rate baseline AUC"] == fmt_float(episode, 3)
     assert m["Oracle AUC"] == fmt_float(oracle, 3)
     assert m["Brier score"] == fmt_float(brier, 4)
-    assert m["Validation plays"] == fmt_int(n_val)
+    assert m["Validation plays"] == fmt_compact(n_val)
+    gap, gap_se = wh_sql.rows("select auc_gap, auc_gap_se from ml.model_runs where run_id = ?", [run_id])[0]
+    card = next(metric for metric in at.metric if metric.label == "Gap to oracle (AUC)")
+    assert (card.value, card.delta) == (fmt_float(gap, 4), f"± {fmt_float(gap_se, 4)} SE")
     # an older run and another threshold model render too
     runs = [r for (r,) in wh_sql.rows("select run_id from ml.model_runs")]
     for run in runs:
@@ -212,7 +309,7 @@ def test_predictions(warehouse_file, wh_sql):
         [anime_id, episode],
     )[0]
     m = metrics(at)
-    assert m["Validation plays"] == fmt_int(plays)
+    assert m["Validation plays"] == fmt_compact(plays)
     assert m["Mean predicted continuation"] == fmt_pct(mean_score)
     assert m["Observed continuation"] == fmt_pct(observed)
     sample = at.dataframe[0].value

@@ -33,6 +33,7 @@ TABLE_KEYS = {
     "marts.sessions": ["session_id"],
     "marts.retention_by_episode": ["scope", "anime_id", "episode_number"],
     "marts.cohort_retention": ["cohort_grain", "cohort_started_on", "period_number"],
+    "marts.cohort_survival": ["cohort_grain", "cohort_started_on", "day_number"],
     "marts.binge_depth": ["scope", "anime_id", "depth_measure", "episode_depth"],
     "marts.user_lifecycle": ["user_id", "week_started_on"],
     "marts.engagement_by_hour": ["hour_of_day", "day_of_week"],

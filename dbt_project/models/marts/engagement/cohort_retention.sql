@@ -6,6 +6,7 @@
       ("unbounded" retention: can still grow while the window extends).
     A period is complete when it ended by the observed window end (newest play). Rows exist for every
     period that has begun; rates of incomplete periods are null (flagged, never shown as drops).
+    Each rate carries its 95% Wilson interval (macros/intervals.sql) over the cohort's users.
 -#}
 
 with
@@ -162,6 +163,14 @@ cumulated as (
     from joined
 ),
 
+-- a period still in progress has no rate yet: its denominator is null
+rated as (
+    select
+        *,
+        case when is_period_complete then cohort_users end as complete_cohort_users
+    from cumulated
+),
+
 final as (
     select
         cast(cohort_grain as {{ dbt.type_string() }}) as cohort_grain,
@@ -172,17 +181,27 @@ final as (
         cast(active_users_on_or_after as {{ dbt.type_bigint() }}) as active_users_on_or_after,
         is_period_complete,
         cast(
-            case when is_period_complete then cast(active_users as {{ type_double() }}) / cohort_users end
-            as {{ type_double() }}
+            cast(active_users as {{ type_double() }}) / complete_cohort_users as {{ type_double() }}
         ) as retention_rate,
         cast(
-            case
-                when is_period_complete
-                    then cast(active_users_on_or_after as {{ type_double() }}) / cohort_users
-            end
+            cast(active_users_on_or_after as {{ type_double() }}) / complete_cohort_users
             as {{ type_double() }}
-        ) as retention_rate_on_or_after
-    from cumulated
+        ) as retention_rate_on_or_after,
+        cast(
+            {{ wilson_interval('active_users', 'complete_cohort_users', 'lower') }} as {{ type_double() }}
+        ) as retention_rate_ci_lower,
+        cast(
+            {{ wilson_interval('active_users', 'complete_cohort_users', 'upper') }} as {{ type_double() }}
+        ) as retention_rate_ci_upper,
+        cast(
+            {{ wilson_interval('active_users_on_or_after', 'complete_cohort_users', 'lower') }}
+            as {{ type_double() }}
+        ) as retention_rate_on_or_after_ci_lower,
+        cast(
+            {{ wilson_interval('active_users_on_or_after', 'complete_cohort_users', 'upper') }}
+            as {{ type_double() }}
+        ) as retention_rate_on_or_after_ci_upper
+    from rated
 )
 
 select * from final

@@ -1,8 +1,8 @@
 {#-
     Episode-to-episode retention per title and over all titles (scope = 'all_titles', anime_id null).
 
-    Discrete-time Kaplan-Meier over episodes, built on the play labels so that it uses the same
-    censoring as everything else. It counts user-titles, never plays: the step past episode k of a
+    Discrete-time Kaplan-Meier over episodes (macros/kaplan_meier.sql), built on the play labels
+    so that it uses the same censoring as everything else. It counts user-titles, never plays: the step past episode k of a
     user-title is read from the label of its first play of episode k, observed when that label is
     resolved (a later episode was played within H, or H has fully elapsed before the window end); a
     play whose horizon runs past the window end is censored and leaves the risk set without
@@ -18,6 +18,8 @@
         95% interval km_survival +- 1.96 sqrt(var), clipped to [0, 1]; steps with nobody at risk (and
         the last episode, which has no next step) leave the survival unchanged, and the interval is
         [0, 0] once the survival is 0.
+    step_retention (viewers reaching k + 1 of those reaching k) carries its 95% Wilson interval
+    (macros/intervals.sql); the last episode, with no next step, has none.
 -#}
 
 with
@@ -164,50 +166,11 @@ steps as (
         *,
         n_resolved as at_risk,
         lead(viewers_reached) over (partition by scope, anime_id order by episode_number)
-            as viewers_reached_next,
-        case
-            when n_resolved = 0 then 0.0
-            when n_dropped < n_resolved
-                then ln(1.0 - cast(n_dropped as {{ type_double() }}) / n_resolved)
-        end as log_step,
-        case when n_resolved > 0 and n_dropped = n_resolved then 1 else 0 end as is_wipeout,
-        case
-            when n_dropped < n_resolved
-                then
-                    cast(n_dropped as {{ type_double() }})
-                    / (cast(n_resolved as {{ type_double() }}) * (n_resolved - n_dropped))
-            else 0
-        end as greenwood_term
+            as viewers_reached_next
     from reached
 ),
 
-cumulative as (
-    select
-        *,
-        sum(log_step) over (
-            partition by scope, anime_id
-            order by episode_number
-            rows between unbounded preceding and current row
-        ) as log_survival,
-        sum(is_wipeout) over (
-            partition by scope, anime_id
-            order by episode_number
-            rows between unbounded preceding and current row
-        ) as n_wipeouts,
-        sum(greenwood_term) over (
-            partition by scope, anime_id
-            order by episode_number
-            rows between unbounded preceding and current row
-        ) as greenwood_sum
-    from steps
-),
-
-survival as (
-    select
-        *,
-        case when n_wipeouts > 0 then 0.0 else exp(log_survival) end as km_survival
-    from cumulative
-),
+{{ kaplan_meier('steps', 'n_resolved', 'n_dropped', 'scope, anime_id', 'episode_number') }},
 
 final as (
     select
@@ -221,17 +184,19 @@ final as (
         cast(
             cast(viewers_reached_next as {{ type_double() }}) / viewers_reached as {{ type_double() }}
         ) as step_retention,
+        cast(
+            {{ wilson_interval('viewers_reached_next', 'viewers_reached', 'lower') }} as {{ type_double() }}
+        ) as step_retention_ci_lower,
+        cast(
+            {{ wilson_interval('viewers_reached_next', 'viewers_reached', 'upper') }} as {{ type_double() }}
+        ) as step_retention_ci_upper,
         cast(at_risk as {{ dbt.type_bigint() }}) as at_risk,
         cast(n_dropped as {{ dbt.type_bigint() }}) as dropped,
         cast(n_censored as {{ dbt.type_bigint() }}) as censored,
         cast(km_survival as {{ type_double() }}) as km_survival,
-        cast(
-            greatest(0.0, km_survival - 1.96 * km_survival * sqrt(greenwood_sum)) as {{ type_double() }}
-        ) as km_ci_lower,
-        cast(
-            least(1.0, km_survival + 1.96 * km_survival * sqrt(greenwood_sum)) as {{ type_double() }}
-        ) as km_ci_upper
-    from survival
+        cast({{ km_band('lower') }} as {{ type_double() }}) as km_ci_lower,
+        cast({{ km_band('upper') }} as {{ type_double() }}) as km_ci_upper
+    from kaplan_meier
 )
 
 select * from final
