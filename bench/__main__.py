@@ -30,7 +30,7 @@ def run_one(name: str) -> report.BenchOutput:
     with contextlib.redirect_stdout(tee):
         try:
             module = importlib.import_module(f"bench.{name}")
-            module.main([])
+            failed = bool(module.main([]))  # a bench's own error line and non-zero exit code
         except ModuleNotFoundError as exc:
             print(f"  skipped: {exc}")
         except Exception as exc:  # keep going: one broken bench must not hide the others

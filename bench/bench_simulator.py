@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from pipeline import commands
 from simulator.titles import CATALOGUE_MARTS
 from warehouse import REPO_ROOT, warehouse_path
 
@@ -161,6 +162,10 @@ def raw_limit(n: int, db: Path, batch: int = 500_000) -> tuple[float, float]:
             }
             for k in range(8):
                 truth[f"c{k}"] = rng.random(m, dtype=np.float32)
+            # the real-log shapes the truth records (resumed pieces, rewatches, skips)
+            truth["is_resumed_piece"] = rng.random(m) < 0.05
+            truth["is_rewatch"] = rng.random(m) < 0.03
+            truth["skipped_episodes"] = rng.integers(0, 2, m).astype(np.int32)
             truth_table = pa.table(truth)
             for table, data in (("raw.viewing_events", events), ("sim.event_truth", truth_table)):
                 con.register("chunk", data)
@@ -171,22 +176,32 @@ def raw_limit(n: int, db: Path, batch: int = 500_000) -> tuple[float, float]:
     return n / (time.perf_counter() - t0), time.process_time() - c0
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.bench_simulator")
     p.add_argument("--sizes", default="1e6,1e7", help="target plays, comma separated")
-    p.add_argument("--warehouse", type=Path, help="where to read the catalogue marts from")
+    p.add_argument(
+        "--warehouse",
+        type=Path,
+        help="where to read the catalogue marts from (default: the project's warehouse, or, when it"
+        " has none, a catalogue built here from the embedded sample)",
+    )
     args = p.parse_args(argv)
     sizes = [int(float(s)) for s in args.sizes.split(",") if s]
     source = warehouse_path(args.warehouse)
     with tempfile.TemporaryDirectory(prefix="bench_sim_") as tmp:
         work = Path(tmp)
         catalogue = work / "catalogue.duckdb"
+        if args.warehouse is None and not source.exists():
+            # a fresh clone: build the catalogue as `make catalog` would, in the work folder
+            print("  no warehouse yet: building the catalogue (ingest + dbt tag:catalog) ...", flush=True)
+            source = work / "built.duckdb"
+            commands.build_catalog(source)
         try:
             _catalogue_copy(source, catalogue)
         except duckdb.Error as exc:
             print(f"error: cannot read the catalogue marts from {source}: {exc}", file=sys.stderr)
             print("run `make catalog` first", file=sys.stderr)
-            return
+            return 1
         pilot = work / "pilot.duckdb"
         pilot.write_bytes(catalogue.read_bytes())
         plays, _ = _simulate(pilot, PILOT_USERS)
@@ -227,7 +242,8 @@ def main(argv: list[str] | None = None) -> None:
             f" bound all = raw wall x {CORES} cores / (raw cpu + gen cpu) (every core kept busy with"
             " generating and writing, nothing else)."
         )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
