@@ -69,13 +69,13 @@ def coverage(
     """Per (true rate, cohort size): the share of cohorts whose interval holds the true rate, and
     the mean width, for the marts' Wilson interval and the textbook one."""
     rng = np.random.default_rng(seed)
+    true_rate, trials = (grid.ravel() for grid in np.meshgrid(rates, sizes, indexing="ij"))
     draws = pd.DataFrame(
-        [
-            {"true_rate": p, "trials": n, "successes": int(k)}
-            for p in rates
-            for n in sizes
-            for k in rng.binomial(n, p, size=cohorts)
-        ]
+        {
+            "true_rate": np.repeat(true_rate, cohorts),
+            "trials": np.repeat(trials, cohorts),
+            "successes": rng.binomial(np.repeat(trials, cohorts), np.repeat(true_rate, cohorts)),
+        }
     )
     lower, upper = compiled_interval_sql()
     con = duckdb.connect()

@@ -9,7 +9,9 @@ the threads' timing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -69,5 +71,14 @@ def table_differences(left: Path, right: Path, table: str) -> tuple[int, int, in
         con.execute(f"attach '{left}' as l_db (read_only)")
         con.execute(f"attach '{right}' as r_db (read_only)")
         return relation_differences(con, f"select * from l_db.{table}", f"select * from r_db.{table}")
+    finally:
+        con.close()
+
+
+def query_rows(db: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """All rows of one query on a DuckDB file opened read-only (so a test never changes what it reads)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
     finally:
         con.close()

@@ -73,15 +73,28 @@ def _default_cohorts(cohorts: list[date], grain: str) -> list[date]:
     return sorted({cohorts[round(i * step)] for i in range(6)})
 
 
-def _cell_hover(row: pd.Series, measure: str, unit: str) -> str:
-    """A heatmap cell's hover: the rate, its 95% interval and the counts behind it."""
-    active = row["active_users" if measure == "retention_rate" else "active_users_on_or_after"]
-    head = f"cohort {row['cohort']}, {unit} {row['period_number']}"
-    counts = f"{int(active):,} of {int(row['cohort_users']):,} users"
-    if not row["is_period_complete"]:
-        return f"{head}<br>period not over yet<br>{counts} so far"
-    rate, lower, upper = row[measure], row[f"{measure}_ci_lower"], row[f"{measure}_ci_upper"]
-    return f"{head}<br>{rate:.1%} (95% interval {lower:.1%} to {upper:.1%})<br>{counts}"
+def _cell_hovers(grid: pd.DataFrame, measure: str, unit: str) -> pd.Series:
+    """Each heatmap cell's hover: the rate, its 95% interval and the counts behind it."""
+    active = grid["active_users" if measure == "retention_rate" else "active_users_on_or_after"]
+
+    def percent(column: str) -> pd.Series:
+        return grid[column].map("{:.1%}".format)
+
+    head = "cohort " + grid["cohort"].astype(str) + f", {unit} " + grid["period_number"].astype(str)
+    counts = active.map("{:,.0f}".format) + " of " + grid["cohort_users"].map("{:,.0f}".format) + " users"
+    interval = f"{measure}_ci_lower", f"{measure}_ci_upper"
+    over = (
+        head
+        + "<br>"
+        + percent(measure)
+        + " (95% interval "
+        + percent(interval[0])
+        + " to "
+        + percent(interval[1])
+        + ")<br>"
+        + counts
+    )
+    return over.where(grid["is_period_complete"], head + "<br>period not over yet<br>" + counts + " so far")
 
 
 def page() -> None:
@@ -177,7 +190,7 @@ def page() -> None:
             f"{v:.0%}" if ok and pd.notna(v) else "…"
             for v, ok in zip(grid[measure], grid["is_period_complete"], strict=True)
         ]
-        grid["hover"] = [_cell_hover(row, measure, unit) for _, row in grid.iterrows()]
+        grid["hover"] = _cell_hovers(grid, measure, unit)
         grid["is_small"] = grid["cohort_users"] < int(min_users)
         fig = charts.heatmap(
             grid,

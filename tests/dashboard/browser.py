@@ -45,11 +45,24 @@ RUN_FINISHED = """() => {
     && app.getAttribute('data-test-script-state') === 'notRunning';
 }"""
 
-# KPI values cut short by their card (ellipsis or clipped): an element narrower than its text.
+# KPI values that do not fit their card with HEADROOM to spare: either cut short now (ellipsis or
+# clipped: an element narrower than its text), or with text measured in the card's own font wider
+# than the room once multiplied by HEADROOM, so a machine whose fonts render wider still fits them.
 # Reading scrollWidth forces the layout of the current viewport, so no wait is needed after a resize.
-CUT_SHORT_METRICS = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
-  .filter(el => [el, ...el.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
-  .map(el => el.innerText)"""
+CUT_SHORT_METRICS = """async (headroom) => {
+  await document.fonts.ready;
+  const pen = document.createElement('canvas').getContext('2d');
+  const tooWide = (el) => {
+    const style = getComputedStyle(el);
+    pen.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return pen.measureText(el.innerText).width * headroom > room;
+  };
+  return [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+    .filter(el => [el, ...el.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1) || tooWide(el))
+    .map(el => el.innerText);
+}"""
+HEADROOM = 1.1
 NARROWEST_WIDTH = 1280  # KPI values must show whole from this window width up
 
 
@@ -135,7 +148,7 @@ def render_every_page(url: str, screenshots: Path = SCREENSHOTS) -> None:
                 assert page.locator('[data-testid="stException"]').count() == 0, name
                 assert page.locator(".js-plotly-plot").count() >= 1, name
                 page.set_viewport_size({"width": NARROWEST_WIDTH, "height": 1000})
-                cut_short = page.evaluate(CUT_SHORT_METRICS)
+                cut_short = page.evaluate(CUT_SHORT_METRICS, HEADROOM)
                 assert cut_short == [], (name, NARROWEST_WIDTH, cut_short)
                 # Streamlit scrolls inside its main block: grow the viewport to fit the page
                 height = page.evaluate(

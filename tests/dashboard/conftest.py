@@ -16,11 +16,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from pipeline import commands
 from tests.dashboard import handmade
+from tests.tables import query_rows
 from warehouse.publish import publish
 
 FIXTURE_KIND = os.environ.get("DASHBOARD_TEST_WAREHOUSE", "pipeline")
@@ -58,8 +58,7 @@ class WarehouseSQL:
         self.path = path
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        with duckdb.connect(str(self.path), read_only=True) as con:
-            return con.execute(sql, params or []).fetchall()
+        return query_rows(self.path, sql, params or [])
 
     def one(self, sql: str, params: list[Any] | None = None) -> Any:
         return self.rows(sql, params)[0][0]

@@ -355,6 +355,46 @@ select
     case when is_period_complete then least(1.0, 1.1 * active_users_on_or_after / cohort_users) end
         as retention_rate_on_or_after_ci_upper
 from joined;
+
+create table marts.cohort_survival as
+with days as (select distinct user_id, started_at::date as active_on from plays),
+lives as (
+    select user_id, min(active_on) as first_on, date_diff('day', min(active_on), max(active_on)) as lifetime,
+        date_diff('day', max(active_on), (select max(started_at)::date from plays)) >= 14 as has_left
+    from days group by user_id
+),
+cohorted as (
+    select 'day' as cohort_grain, first_on as cohort_started_on, * from lives
+    union all
+    select 'week', date_trunc('week', first_on)::date, * from lives
+),
+steps as (
+    select cohort_grain, cohort_started_on, d as day_number,
+        count(*) over (partition by cohort_grain, cohort_started_on) as cohort_users,
+        lifetime, has_left
+    from cohorted, range(0, 80) r(d)
+    where lifetime >= d
+),
+counted as (
+    select cohort_grain, cohort_started_on, day_number, any_value(cohort_users) as cohort_users,
+        count(*) as at_risk,
+        count(*) filter (where lifetime = day_number and has_left) as users_left,
+        count(*) filter (where lifetime = day_number and not has_left) as censored
+    from steps group by all
+),
+km as (
+    select *,
+        exp(sum(ln(greatest(1e-9, 1 - users_left / at_risk))) over (
+            partition by cohort_grain, cohort_started_on order by day_number
+        )) as km_survival
+    from counted
+)
+select
+    cohort_grain, cohort_started_on, day_number::integer as day_number, cohort_users::bigint as cohort_users,
+    at_risk::bigint as at_risk, users_left::bigint as users_left, censored::bigint as censored, km_survival,
+    0.9 * km_survival as km_ci_lower,  -- stand-ins (real: macros/kaplan_meier.sql)
+    least(1.0, 1.1 * km_survival) as km_ci_upper
+from km;
 """
 
 ML_SQL = r"""

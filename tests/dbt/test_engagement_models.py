@@ -12,21 +12,13 @@ from ml.features import FEATURES
 from pipeline import commands
 from tests.dbt import fixture_data
 from tests.dbt.conftest import TABLE_KEYS, dbt
-from tests.tables import relation_differences, table_differences
+from tests.tables import query_rows, relation_differences, table_differences
 
 HORIZON = timedelta(days=14)
 
 
-def _query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
 def test_full_build_covers_labels_censoring_and_sessions(engagement_warehouse: Path) -> None:
-    (n_plays, n_labelled, n_censored, n_true, n_false, n_sessions, n_multi) = _query(
+    (n_plays, n_labelled, n_censored, n_true, n_false, n_sessions, n_multi) = query_rows(
         engagement_warehouse,
         """
         select
@@ -40,23 +32,22 @@ def test_full_build_covers_labels_censoring_and_sessions(engagement_warehouse: P
         from marts.viewing_events
         """,
     )[0]
-    raw = _query(engagement_warehouse, "select count(*) from raw.viewing_events")[0][0]
+    raw = query_rows(engagement_warehouse, "select count(*) from raw.viewing_events")[0][0]
     assert n_plays == raw
     # the fixture exercises every case
     assert n_true > 0 and n_false > 0 and n_censored > 0 and n_multi > 0
     assert n_sessions < n_plays
-    n_features = _query(engagement_warehouse, "select count(*) from marts.ml_features")[0][0]
+    n_features = query_rows(engagement_warehouse, "select count(*) from marts.ml_features")[0][0]
     assert n_features == n_labelled
 
 
 def test_labels_agree_with_an_independent_python_pass(engagement_warehouse: Path) -> None:
-    plays = _query(
+    plays = query_rows(
         engagement_warehouse,
         "select event_id, user_id, anime_id, episode_number, started_at from raw.viewing_events",
     )
-    last = dict(
-        _query(engagement_warehouse, "select anime_id, max(episode_number) from marts.episodes group by 1")
-    )
+    last_episode_sql = "select anime_id, max(episode_number) from marts.episodes group by 1"
+    last = dict(query_rows(engagement_warehouse, last_episode_sql))
     window_end = max(p[4] for p in plays)
     starts: dict[tuple, list] = {}
     for _, user, anime, ep, at in plays:
@@ -68,7 +59,7 @@ def test_labels_agree_with_an_independent_python_pass(engagement_warehouse: Path
         else:
             expected[event_id] = any(at < s <= at + HORIZON for s in starts.get((user, anime, ep + 1), []))
     actual = dict(
-        _query(engagement_warehouse, "select event_id, continued_next_episode from marts.viewing_events")
+        query_rows(engagement_warehouse, "select event_id, continued_next_episode from marts.viewing_events")
     )
     assert actual == expected
 
@@ -112,9 +103,9 @@ def test_an_incremental_build_over_a_replaced_log_stops_with_one_line(
         f"{first_lost_day} on (raw.viewing_events was replaced, not appended to)" in result.stdout
     )
     assert "--full-refresh" in result.stdout
-    assert _query(db, "select count(*) from marts.viewing_events") == [(n_built,)]
+    assert query_rows(db, "select count(*) from marts.viewing_events") == [(n_built,)]
     dbt(db, "build", "--full-refresh")
-    assert _query(db, "select count(*) from marts.viewing_events") == [(n_raw,)]
+    assert query_rows(db, "select count(*) from marts.viewing_events") == [(n_raw,)]
     dbt(db, "build")  # the rebuilt tables match the log again: incremental builds go on
 
 
@@ -127,7 +118,7 @@ def test_a_play_arriving_late_at_the_newest_instant_is_built_incrementally(
     at that instant and becomes its first play, so the session's id changes: the old id must go."""
     db = tmp_path / "late.duckdb"
     shutil.copy(engagement_warehouse, db)
-    [(old_session_id, new_event_id)] = _query(
+    [(old_session_id, new_event_id)] = query_rows(
         db,
         "select event_id, (select min(event_id) - 1 from raw.viewing_events)"
         " from intermediate.int_plays_sessionised"
@@ -142,9 +133,10 @@ def test_a_play_arriving_late_at_the_newest_instant_is_built_incrementally(
     [(n_raw,)] = con.execute("select count(*) from raw.viewing_events").fetchall()
     con.close()
     dbt(db, "build")
-    assert _query(db, "select count(*) from marts.viewing_events") == [(n_raw,)]
-    assert _query(db, f"select count(*) from marts.sessions where session_id = {old_session_id}") == [(0,)]
-    assert _query(db, f"select n_plays from marts.sessions where session_id = {new_event_id}")[0][0] >= 2
+    assert query_rows(db, "select count(*) from marts.viewing_events") == [(n_raw,)]
+    sessions_sql = "select count(*) from marts.sessions where session_id = "
+    assert query_rows(db, f"{sessions_sql}{old_session_id}") == [(0,)]
+    assert query_rows(db, f"select n_plays from marts.sessions where session_id = {new_event_id}")[0][0] >= 2
     refreshed = tmp_path / "late_refreshed.duckdb"
     shutil.copy(db, refreshed)
     dbt(refreshed, "run", "--full-refresh")
@@ -160,7 +152,7 @@ def test_the_compared_tables_are_every_table_the_models_write(engagement_warehou
     intermediate and marts (views are recomputed, never stored) must be listed, and nothing else."""
     written = {
         f"{schema}.{name}"
-        for schema, name in _query(
+        for schema, name in query_rows(
             engagement_warehouse,
             "select table_schema, table_name from information_schema.tables"
             " where table_schema in ('intermediate', 'marts') and table_type = 'BASE TABLE'",
@@ -177,7 +169,7 @@ def test_each_compared_table_has_one_row_per_key(engagement_warehouse: Path) -> 
     hold no two rows with the same key (a wrong key, or a model that fans out, fails here)."""
     for table, key in TABLE_KEYS.items():
         columns = ", ".join(key)
-        [(n_rows, n_keys)] = _query(
+        [(n_rows, n_keys)] = query_rows(
             engagement_warehouse, f"select count(*), count(distinct ({columns})) from {table}"
         )
         assert n_rows > 0, table
@@ -188,7 +180,7 @@ def _train_and_build_outputs(db: Path, model_out: Path) -> str:
     """`python ml/train.py`, then the ml_outputs marts (as `make train` does); the new run's id."""
     commands.train(db, model_out, "--quiet")
     dbt(db, "build", "--select", "tag:ml_outputs")
-    [(run_id,)] = _query(db, "select run_id from ml.model_runs order by trained_at desc limit 1")
+    [(run_id,)] = query_rows(db, "select run_id from ml.model_runs order by trained_at desc limit 1")
     return run_id
 
 
@@ -205,22 +197,22 @@ def test_the_runs_stored_cutoff_splits_by_time(engagement_warehouse: Path, tmp_p
     db = tmp_path / "trained.duckdb"
     shutil.copy(engagement_warehouse, db)
     run_id = _train_and_build_outputs(db, tmp_path / "model.pkl")
-    assert "split" not in [r[0] for r in _query(db, "describe marts.ml_features")]
-    [(cutoff, n_train, n_validation, last_train, first_validation)] = _query(
+    assert "split" not in [r[0] for r in query_rows(db, "describe marts.ml_features")]
+    [(cutoff, n_train, n_validation, last_train, first_validation)] = query_rows(
         db,
         "select split_cutoff_at, train_rows, validation_rows, train_end_at, validation_start_at"
         " from ml.model_runs",
     )
-    starts = [r[0] for r in _query(db, "select started_at from marts.ml_features")]
+    starts = [r[0] for r in query_rows(db, "select started_at from marts.ml_features")]
     assert cutoff == _percentile_disc(starts, 0.8)
     assert n_train == sum(s < cutoff for s in starts) and n_validation == len(starts) - n_train
     assert last_train < cutoff == first_validation
     assert 0.7 < n_train / len(starts) < 0.9
-    predictions = _query(
+    predictions = query_rows(
         db, "select event_id, run_id, split, has_features, started_at from marts.model_predictions"
     )
     validation = {
-        r[0] for r in _query(db, "select event_id from marts.ml_features where started_at >= ?", [cutoff])
+        r[0] for r in query_rows(db, "select event_id from marts.ml_features where started_at >= ?", [cutoff])
     }
     assert {r[0] for r in predictions} == validation and len(predictions) == n_validation
     assert {r[1:4] for r in predictions} == {(run_id, "validation", True)}
@@ -239,32 +231,32 @@ def test_a_rebuild_never_changes_a_runs_split(tmp_path: Path) -> None:
     first_run = _train_and_build_outputs(db, tmp_path / "model.pkl")
     before = tmp_path / "before.duckdb"
     shutil.copy(db, before)
-    [(first_cutoff, n_first)] = _query(db, "select split_cutoff_at, validation_rows from ml.model_runs")
+    [(first_cutoff, n_first)] = query_rows(db, "select split_cutoff_at, validation_rows from ml.model_runs")
 
     assert fixture_data.append_events(db, since=cut) > 0
     dbt(db, "run")
     dbt(db, "build", "--select", "tag:ml_outputs")
-    starts = [r[0] for r in _query(db, "select started_at from marts.ml_features")]
+    starts = [r[0] for r in query_rows(db, "select started_at from marts.ml_features")]
     grown_cutoff = _percentile_disc(starts, 0.8)
-    [(n_moved,)] = _query(
+    [(n_moved,)] = query_rows(
         db, "select count(*) from marts.model_predictions where started_at < ?", [grown_cutoff]
     )
     assert grown_cutoff > first_cutoff and n_moved > 0
     assert table_differences(before, db, "marts.model_predictions") == (0, 0, n_first)
-    assert _query(db, "select * from ml.model_runs") == _query(before, "select * from ml.model_runs")
-    assert _query(db, "select distinct run_id, split from marts.model_predictions") == [
+    assert query_rows(db, "select * from ml.model_runs") == query_rows(before, "select * from ml.model_runs")
+    assert query_rows(db, "select distinct run_id, split from marts.model_predictions") == [
         (first_run, "validation")
     ]
 
     second_run = _train_and_build_outputs(db, tmp_path / "model.pkl")
-    [(second_cutoff, n_second)] = _query(
+    [(second_cutoff, n_second)] = query_rows(
         db, "select split_cutoff_at, validation_rows from ml.model_runs where run_id = ?", [second_run]
     )
     assert second_cutoff == grown_cutoff
-    assert _query(
+    assert query_rows(
         db, "select run_id, split, count(*), min(started_at) from marts.model_predictions group by all"
     ) == [(second_run, "validation", n_second, second_cutoff)]
-    assert _query(db, "select split_cutoff_at from ml.model_runs where run_id = ?", [first_run]) == [
+    assert query_rows(db, "select split_cutoff_at from ml.model_runs where run_id = ?", [first_run]) == [
         (first_cutoff,)
     ]
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import duckdb
 import pytest
 from scipy.stats import binomtest, norm
 
 from bench import bench_intervals
+from tests.tables import query_rows
 
 Z = 1.96  # the marts' z (the Kaplan-Meier bands use the same)
 TOLERANCE = 1e-9
@@ -41,14 +41,6 @@ def test_a_hand_worked_interval() -> None:
     assert wilson(8, 10) == pytest.approx((0.490156846720723, 0.943319052019307), abs=1e-12)
 
 
-def rows(warehouse: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def assert_bounds(successes: int, trials: int, lower: float, upper: float) -> None:
     expected = wilson(successes, trials)
     # at 0 and 1 the mart writes the formula's exact value, 0 or 1
@@ -57,7 +49,7 @@ def assert_bounds(successes: int, trials: int, lower: float, upper: float) -> No
 
 
 def test_cohort_retention_intervals(engagement_warehouse: Path) -> None:
-    cells = rows(
+    cells = query_rows(
         engagement_warehouse,
         "select cohort_users, active_users, active_users_on_or_after, is_period_complete,"
         " retention_rate_ci_lower, retention_rate_ci_upper,"
@@ -76,7 +68,7 @@ def test_cohort_retention_intervals(engagement_warehouse: Path) -> None:
 
 
 def test_step_retention_intervals(engagement_warehouse: Path) -> None:
-    steps = rows(
+    steps = query_rows(
         engagement_warehouse,
         "select viewers_reached, lead(viewers_reached) over (partition by scope, anime_id"
         " order by episode_number), step_retention_ci_lower, step_retention_ci_upper"

@@ -9,15 +9,7 @@ from pathlib import Path
 import duckdb
 
 from tests.dbt.conftest import TABLE_KEYS, dbt
-from tests.tables import table_differences
-
-
-def _query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+from tests.tables import query_rows, table_differences
 
 
 def _append(db: Path, select_sql: str) -> int:
@@ -61,7 +53,7 @@ def test_late_plays_older_than_the_rebuilt_days_are_built_incrementally(
     H before their day: every table equals a full refresh of the grown log."""
     db = tmp_path / "late.duckdb"
     shutil.copy(engagement_warehouse, db)
-    [(newest,)] = _query(db, "select max(started_at) from raw.viewing_events")
+    [(newest,)] = query_rows(db, "select max(started_at) from raw.viewing_events")
     late = f"""
         select
             plays.user_id, plays.anime_id, plays.episode_number + 1 as episode_number,
@@ -76,13 +68,13 @@ def test_late_plays_older_than_the_rebuilt_days_are_built_incrementally(
         order by plays.event_id
         limit 5
     """
-    [(n_continued_before,)] = _query(
+    [(n_continued_before,)] = query_rows(
         db, "select count(*) from marts.viewing_events where continued_next_episode"
     )
     n_raw = _append(db, late)
     _assert_incremental_equals_full_refresh(db, tmp_path)
-    assert _query(db, "select count(*) from marts.viewing_events") == [(n_raw,)]
-    [(n_continued_after,)] = _query(
+    assert query_rows(db, "select count(*) from marts.viewing_events") == [(n_raw,)]
+    [(n_continued_after,)] = query_rows(
         db, "select count(*) from marts.viewing_events where continued_next_episode"
     )
     assert n_continued_after >= n_continued_before + 5  # the five old plays now continue
@@ -151,12 +143,12 @@ def test_resumes_rewatches_overlaps_and_skips_appended_build_as_a_full_refresh(
     _append(db, shapes)
     _assert_incremental_equals_full_refresh(db, tmp_path)
     # the rest of the short play joins its view, which it completes
-    assert _query(
+    [(short_completion,)] = query_rows(
+        db, f"select completion from marts.viewing_events where event_id = {short_id}"
+    )
+    assert query_rows(
         db,
         f"select is_resumed, view_completion from marts.viewing_events where view_id = {short_id}"
         " order by started_at",
-    ) == [
-        (False, _query(db, f"select completion from marts.viewing_events where event_id = {short_id}")[0][0]),
-        (True, 1.0),
-    ]
-    assert _query(db, "select count(*) > 0 from marts.viewing_events where is_rewatch") == [(True,)]
+    ) == [(False, short_completion), (True, 1.0)]
+    assert query_rows(db, "select count(*) > 0 from marts.viewing_events where is_rewatch") == [(True,)]

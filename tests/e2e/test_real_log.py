@@ -37,11 +37,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from pipeline import commands
 from tests.dashboard.apptest_util import assert_clean, metrics, n_charts, open_page
+from tests.tables import query_rows
 from warehouse import REPO_ROOT
 
 EXAMPLES = REPO_ROOT / "data" / "examples"
@@ -68,8 +68,7 @@ class Flow:
     summary: subprocess.CompletedProcess[str]
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        with duckdb.connect(str(self.db), read_only=True) as con:
-            return con.execute(sql, params or []).fetchall()
+        return query_rows(self.db, sql, params or [])
 
 
 @pytest.fixture(scope="module")

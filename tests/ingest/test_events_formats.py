@@ -13,11 +13,11 @@ from tests.ingest.test_events_support import (
     fresh,
     ok,
     plays,
-    rows,
     write_csv,
     write_jsonl,
     write_parquet,
 )
+from tests.tables import query_rows
 
 # user_id, anime_id, episode_number, started_at (UTC), watched_seconds, device
 BASE = [
@@ -83,13 +83,13 @@ def test_every_format_loads_the_same_plays(fmt: str, catalog_warehouse: Path, tm
     db = fresh(catalog_warehouse, tmp_path)
     run = ok(events(db, FORMATS[fmt](tmp_path)))
     assert plays(db) == EXPECTED_PLAYS
-    users = rows(
+    users = query_rows(
         db,
         "select user_id, strftime(signed_up_at, '%Y-%m-%d %H:%M:%S'), country, device, plan, source_user_id, "
         "is_derived from raw.users order by user_id",
     )
     assert users == EXPECTED_USERS
-    assert rows(db, "select count(*) from raw.viewing_events_rejects") == [(0,)]
+    assert query_rows(db, "select count(*) from raw.viewing_events_rejects") == [(0,)]
     files = 4 if "day" in fmt or "parquet glob" in fmt else 2 if "glob" in fmt else 1  # 4 days
     summary = [line for line in run.out.splitlines() if " rows from " in line]
     assert summary and summary[0].startswith(
@@ -102,7 +102,7 @@ def test_every_format_loads_the_same_plays(fmt: str, catalog_warehouse: Path, tm
 def test_raw_tables_have_the_simulators_types(catalog_warehouse: Path, tmp_path: Path) -> None:
     db = fresh(catalog_warehouse, tmp_path)
     ok(events(db, FORMATS["csv"](tmp_path)))
-    types = rows(
+    types = query_rows(
         db,
         "select table_name, column_name, data_type from information_schema.columns "
         "where table_schema = 'raw' "
@@ -130,7 +130,7 @@ def test_raw_tables_have_the_simulators_types(catalog_warehouse: Path, tmp_path:
 def test_load_row_records_the_counts(catalog_warehouse: Path, tmp_path: Path) -> None:
     db = fresh(catalog_warehouse, tmp_path)
     ok(events(db, FORMATS["csv"](tmp_path)))
-    assert rows(
+    assert query_rows(
         db,
         "select load_id, mode, strftime(as_of, '%Y-%m-%d %H:%M'), plays_files, rows_read, plays_loaded, "
         "first_event_id, last_event_id, rejected, duplicates, clipped, matched_by_anime_id, users_added, "

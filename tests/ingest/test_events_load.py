@@ -23,11 +23,11 @@ from tests.ingest.test_events_support import (
     one_line_error,
     plays,
     rejects,
-    rows,
     state,
     write_csv,
     write_mapping,
 )
+from tests.tables import query_rows
 
 USERS_HEADER = ("id", "created", "country", "device", "plan")
 USERS_MAPPING = '[users]\nuser = "id"\nsigned_up_at = "created"\n'
@@ -68,7 +68,7 @@ def test_users_file_and_a_user_it_lacks(catalog_warehouse: Path, tmp_path: Path)
     source = write_csv(tmp_path / "p.csv", HEADER, PLAYS_FOR_USERS)
     run = ok(events(db, source, "--users", str(_users_file(tmp_path)), "--mapping", str(mapping)))
     # dense ids in users-file order; every row kept, with or without plays
-    assert rows(db, USERS_SQL) == [
+    assert query_rows(db, USERS_SQL) == [
         (1, "2026-08-01 09:00:00", "JP", "tv", "premium", "u-1", False),
         (2, "2026-08-02 09:00:00", "FR", "mobile", "free", "u-2", False),
         (3, "2026-08-04 09:00:00", None, None, None, "u-4", False),
@@ -103,7 +103,7 @@ def test_users_file_times_in_its_own_zone(catalog_warehouse: Path, tmp_path: Pat
     )
     ok(events(db, plays_file, "--users", str(users_file), "--mapping", str(mapping)))
     # Paris is +02:00 in July; the second value carries its own offset. The plays stay in UTC.
-    assert rows(db, USERS_SQL) == [
+    assert query_rows(db, USERS_SQL) == [
         (1, "2026-07-01 10:00:00", None, None, None, "a", False),
         (2, "2026-01-15 17:00:00", None, None, None, "b", False),
     ]
@@ -115,7 +115,7 @@ def test_missing_users_derive(catalog_warehouse: Path, tmp_path: Path) -> None:
     mapping = write_mapping(tmp_path / "m.toml", USERS_MAPPING + 'missing_users = "derive"\n')
     source = write_csv(tmp_path / "p.csv", HEADER, PLAYS_FOR_USERS)
     ok(events(db, source, "--users", str(_users_file(tmp_path)), "--mapping", str(mapping)))
-    assert rows(db, USERS_SQL)[-1] == (4, "2026-09-02 10:00:00", None, "mobile", None, "u-9", True)
+    assert query_rows(db, USERS_SQL)[-1] == (4, "2026-09-02 10:00:00", None, "mobile", None, "u-9", True)
     assert rejects(db) == []
     assert [p[1] for p in plays(db)] == [2, 1, 4, 4]
 
@@ -128,7 +128,8 @@ def test_integer_ids_are_kept(catalog_warehouse: Path, tmp_path: Path) -> None:
     ]
     ok(events(db, write_csv(tmp_path / "p.csv", HEADER, data)))
     assert [p[1] for p in plays(db)] == [1001, 7]
-    assert rows(db, "select user_id, source_user_id from raw.users order by 1") == [(7, "7"), (1001, "1001")]
+    users = query_rows(db, "select user_id, source_user_id from raw.users order by 1")
+    assert users == [(7, "7"), (1001, "1001")]
 
 
 def test_a_non_canonical_integer_makes_ids_dense(catalog_warehouse: Path, tmp_path: Path) -> None:
@@ -138,7 +139,8 @@ def test_a_non_canonical_integer_makes_ids_dense(catalog_warehouse: Path, tmp_pa
         ("007", "mal-1", 1, "2026-09-01 11:00:00", 600, ""),
     ]
     ok(events(db, write_csv(tmp_path / "p.csv", HEADER, data)))
-    assert rows(db, "select user_id, source_user_id from raw.users order by 1") == [(1, "1001"), (2, "007")]
+    users = query_rows(db, "select user_id, source_user_id from raw.users order by 1")
+    assert users == [(1, "1001"), (2, "007")]
 
 
 def test_append_continues_ids_and_counts_overlaps_and_late_plays(
@@ -168,15 +170,15 @@ def test_append_continues_ids_and_counts_overlaps_and_late_plays(
         (5, 2, "mal-1", 2, "2026-09-03 10:00:00", 600, 1440, "tablet"),
         (6, 1, "mal-1", 3, "2026-09-07 10:00:00", 600, 1440, "tv"),
     ]
-    assert rows(db, "select user_id, source_user_id from raw.users order by 1") == [
+    assert query_rows(db, "select user_id, source_user_id from raw.users order by 1") == [
         (1, "alice"),
         (2, "bob"),
         (3, "carol"),
     ]
-    assert rows(db, "select load_id, source_row_number, reason from raw.viewing_events_rejects") == [
+    assert query_rows(db, "select load_id, source_row_number, reason from raw.viewing_events_rejects") == [
         (2, 5, "unmatched title: not in the catalogue")
     ]
-    assert rows(
+    assert query_rows(
         db, "select load_id, mode, plays_loaded, overlapping, late from raw.event_loads order by 1"
     ) == [
         (1, "replace", 3, 0, 0),
@@ -199,7 +201,7 @@ def test_append_moves_a_derived_sign_up_earlier(catalog_warehouse: Path, tmp_pat
     )
     late = [("5", "mal-1", 1, "2026-09-04 10:00:00", 600, "mobile")]
     ok(events(db, write_csv(tmp_path / "p2.csv", HEADER, late), "--append"))
-    assert rows(db, USERS_SQL) == [(5, "2026-09-04 10:00:00", None, "tv", None, "5", True)]
+    assert query_rows(db, USERS_SQL) == [(5, "2026-09-04 10:00:00", None, "tv", None, "5", True)]
 
 
 def test_append_to_an_integer_log_with_string_ids(catalog_warehouse: Path, tmp_path: Path) -> None:
@@ -216,7 +218,7 @@ def test_append_to_an_integer_log_with_string_ids(catalog_warehouse: Path, tmp_p
     ]
     ok(events(db, write_csv(tmp_path / "p2.csv", HEADER, second), "--append"))
     assert [p[1] for p in plays(db)] == [9, 5, 10, 5]
-    assert rows(db, "select user_id, source_user_id from raw.users order by 1") == [
+    assert query_rows(db, "select user_id, source_user_id from raw.users order by 1") == [
         (5, "5"),
         (9, "9"),
         (10, "zed"),
@@ -237,8 +239,8 @@ def test_the_sim_schema_is_dropped_and_ml_kept(catalog_warehouse: Path, tmp_path
     )
     assert "dropped schema sim" in run.out
     assert "sim" not in state(db)["schemas"]
-    assert rows(db, "select * from ml.model_runs") == [("r",)]
-    assert rows(db, "select dropped_sim from raw.event_loads") == [(True,)]
+    assert query_rows(db, "select * from ml.model_runs") == [("r",)]
+    assert query_rows(db, "select dropped_sim from raw.event_loads") == [(True,)]
 
 
 def _loaded(catalog_warehouse: Path, tmp_path: Path) -> Path:

@@ -15,13 +15,13 @@ from tests.ingest.test_events_support import (
     ok,
     one_line_error,
     plays,
-    rows,
     state,
     write_csv,
     write_jsonl,
     write_mapping,
     write_parquet,
 )
+from tests.tables import query_rows
 from warehouse import REPO_ROOT
 
 HEADER = ("account", "url", "ep", "start_local", "secs", "platform", "cc", "tier")
@@ -104,7 +104,7 @@ plan = "tier"
     run = ok(events(db, write_csv(tmp_path / "p.csv", HEADER, data), "--mapping", str(mapping)))
     # dense ids by first appearance (b, then a); a: devices mobile/tv tie -> mobile, country FR/JP tie -> FR;
     # b: tablet twice; country JP (blanks do not count); plan free twice against premium once
-    assert rows(
+    assert query_rows(
         db,
         "select user_id, strftime(signed_up_at, '%Y-%m-%d %H:%M'), country, device, plan, source_user_id, "
         "is_derived from raw.users order by user_id",
@@ -146,7 +146,7 @@ def test_json_lines_with_numbers_and_nested_values(catalog_warehouse: Path, tmp_
     ]
     ok(events(db, write_jsonl(tmp_path / "p.jsonl", header, data)))
     assert plays(db) == [(1, 5, "mal-1", 1, "2026-09-01 08:00:00", 600, 1440, None)]
-    assert rows(db, "select source_row_number, reason, source_row from raw.viewing_events_rejects") == [
+    assert query_rows(db, "select source_row_number, reason, source_row from raw.viewing_events_rejects") == [
         (
             2,
             "episode not an integer",

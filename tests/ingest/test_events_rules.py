@@ -20,10 +20,10 @@ from tests.ingest.test_events_support import (
     ok,
     plays,
     rejects,
-    rows,
     write_csv,
     write_mapping,
 )
+from tests.tables import query_rows
 
 TITLE_MAPPING = """
 [plays]
@@ -184,7 +184,7 @@ def test_every_plays_reject_reason(catalog_warehouse: Path, tmp_path: Path) -> N
     ]
     assert ", 22 rejected (raw.viewing_events_rejects), 0 duplicates dropped, 2 clipped;" in run.out
     assert "ingest events: rejected: " in run.out
-    source = rows(
+    source = query_rows(
         db, "select source_row, source_file from raw.viewing_events_rejects where source_row_number = 8"
     )
     assert source == [
@@ -260,7 +260,7 @@ def test_exact_duplicates_are_dropped_once(catalog_warehouse: Path, tmp_path: Pa
         (3, 2, 600, "tv"),
     ]
     assert " 0 rejected (raw.viewing_events_rejects), 2 duplicates dropped," in run.out
-    assert rows(db, "select duplicates from raw.event_loads") == [(2,)]
+    assert query_rows(db, "select duplicates from raw.event_loads") == [(2,)]
 
 
 def test_episode_duration_comes_from_the_episode_first(catalog_warehouse: Path, tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ import zstandard
 
 from ingest.cli import main
 from pipeline import commands
+from tests.tables import query_rows
 
 RAW_TABLES = ("viewing_events", "users", "viewing_events_rejects", "users_rejects", "event_loads")
 HEADER = ("user_id", "anime_id", "episode_number", "started_at", "watched_seconds", "device")
@@ -73,17 +74,9 @@ def one_line_error(run: Run, fragment: str) -> None:
     assert "Traceback" not in run.err
 
 
-def rows(db: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
-
-
 def plays(db: Path) -> list[tuple[Any, ...]]:
     """raw.viewing_events in event_id order, timestamps as text."""
-    return rows(
+    return query_rows(
         db,
         "select event_id, user_id, anime_id, episode_number, strftime(started_at, '%Y-%m-%d %H:%M:%S'), "
         "watched_seconds, episode_duration_seconds, device from raw.viewing_events order by event_id",
@@ -91,9 +84,8 @@ def plays(db: Path) -> list[tuple[Any, ...]]:
 
 
 def rejects(db: Path, table: str = "viewing_events_rejects") -> list[tuple[int, str]]:
-    return [
-        (n, reason) for n, reason in rows(db, f"select source_row_number, reason from raw.{table} order by 1")
-    ]
+    found = query_rows(db, f"select source_row_number, reason from raw.{table} order by 1")
+    return [(n, reason) for n, reason in found]
 
 
 def state(db: Path) -> dict[str, Any]:

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 from threadpoolctl import threadpool_limits
 
@@ -64,11 +63,3 @@ def trained(synth_source: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     model = root / "models" / "next_episode_model.pkl"
     headline = run(db, model, quiet=True)
     return {"warehouse": db, "model": model, "headline": headline}
-
-
-def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()

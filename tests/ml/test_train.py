@@ -20,7 +20,8 @@ from ml.persist import load_model, sha256_file
 from ml.synthetic import make_synthetic_warehouse
 from ml.train import run
 from ml.write import TABLES, write_run
-from tests.ml.conftest import SYNTH_ROWS, query, run_train_cli
+from tests.ml.conftest import SYNTH_ROWS, run_train_cli
+from tests.tables import query_rows
 from warehouse import REPO_ROOT
 
 
@@ -55,7 +56,7 @@ def test_model_reaches_the_oracle_and_beats_baselines(trained: dict[str, Any]) -
 
 def test_oracle_figures_are_recomputable(trained: dict[str, Any]) -> None:
     db = trained["warehouse"]
-    rows = query(
+    rows = query_rows(
         db,
         "select p.label, p.score, t.p_continue from ml.predictions as p "
         "inner join sim.event_truth as t on p.event_id = t.event_id",
@@ -81,24 +82,24 @@ def test_tables_written(trained: dict[str, Any]) -> None:
     db = trained["warehouse"]
     run_id = trained["headline"]["run_id"]
     for table in TABLES:
-        (n,) = query(db, f"select count(*) from ml.{table} where run_id = '{run_id}'")[0]
+        (n,) = query_rows(db, f"select count(*) from ml.{table} where run_id = '{run_id}'")[0]
         assert n > 0, table
-    models = [r[0] for r in query(db, "select distinct model from ml.model_metrics order by 1")]
+    models = [r[0] for r in query_rows(db, "select distinct model from ml.model_metrics order by 1")]
     assert models == ["baseline_episode", "baseline_logreg", "gbm", "oracle"]
     n_val = trained["headline"]["validation_rows"]
-    assert query(db, "select count(*), count(distinct event_id) from ml.predictions")[0] == (
+    assert query_rows(db, "select count(*), count(distinct event_id) from ml.predictions")[0] == (
         n_val,
         n_val,
     )
-    for model, n_points in query(db, "select model, count(*) from ml.roc_curve group by model"):
+    for model, n_points in query_rows(db, "select model, count(*) from ml.roc_curve group by model"):
         # the episode baseline has one distinct score per episode number, hence few points
         assert (n_points <= 202) if model == "baseline_episode" else (150 <= n_points <= 202)
-    for _, n_rows in query(db, "select model, sum(n_rows) from ml.calibration group by model"):
+    for _, n_rows in query_rows(db, "select model, sum(n_rows) from ml.calibration group by model"):
         assert n_rows == n_val
-    features = [r[0] for r in query(db, "select feature from ml.feature_importance")]
+    features = [r[0] for r in query_rows(db, "select feature from ml.feature_importance")]
     assert sorted(features) == sorted(FEATURES)
     # predictions carry the right label for their event (row alignment end to end)
-    (mismatch,) = query(
+    (mismatch,) = query_rows(
         db,
         "select count(*) from ml.predictions as p inner join marts.ml_features as f "
         "on p.event_id = f.event_id where p.label != f.continued_next_episode "
@@ -112,10 +113,10 @@ def test_the_run_splits_by_time_and_stores_its_cutoff(trained: dict[str, Any]) -
     the 80th percentile (discrete) of started_at, stored in ml.model_runs and the model's metadata;
     earlier plays trained the model, ml.predictions holds exactly the rest."""
     db, h = trained["warehouse"], trained["headline"]
-    assert "split" not in [r[0] for r in query(db, "describe marts.ml_features")]
-    starts = [r[0] for r in query(db, "select started_at from marts.ml_features")]
+    assert "split" not in [r[0] for r in query_rows(db, "describe marts.ml_features")]
+    starts = [r[0] for r in query_rows(db, "select started_at from marts.ml_features")]
     expected_cutoff = percentile_disc(starts, 0.8)
-    [(cutoff, n_train, n_validation, train_end, validation_start)] = query(
+    [(cutoff, n_train, n_validation, train_end, validation_start)] = query_rows(
         db,
         "select split_cutoff_at, train_rows, validation_rows, train_end_at, validation_start_at "
         "from ml.model_runs",
@@ -124,9 +125,9 @@ def test_the_run_splits_by_time_and_stores_its_cutoff(trained: dict[str, Any]) -
     assert n_train == sum(s < cutoff for s in starts)
     assert n_validation == sum(s >= cutoff for s in starts) == len(starts) - n_train == h["validation_rows"]
     assert train_end < cutoff == validation_start
-    predicted = {r[0] for r in query(db, "select event_id from ml.predictions")}
+    predicted = {r[0] for r in query_rows(db, "select event_id from ml.predictions")}
     validation = {
-        r[0] for r in query(db, f"select event_id from marts.ml_features where started_at >= '{cutoff}'")
+        r[0] for r in query_rows(db, f"select event_id from marts.ml_features where started_at >= '{cutoff}'")
     }
     assert predicted == validation and len(predicted) == n_validation
     meta = json.loads(trained["model"].with_suffix(".json").read_text())
@@ -138,8 +139,8 @@ def test_a_grown_mart_never_changes_an_earlier_runs_split(trained: dict[str, Any
     earlier run's stored cutoff and counts stay as that run decided them."""
     db = tmp_path / "grown.duckdb"
     shutil.copyfile(trained["warehouse"], db)
-    [first_run] = query(db, "select * from ml.model_runs")
-    first_starts = [r[0] for r in query(db, "select started_at from marts.ml_features")]
+    [first_run] = query_rows(db, "select * from ml.model_runs")
+    first_starts = [r[0] for r in query_rows(db, "select started_at from marts.ml_features")]
     con = duckdb.connect(str(db))
     # half as many plays again, a day after the newest: copies of the earliest plays with new ids
     con.execute(
@@ -151,8 +152,8 @@ def test_a_grown_mart_never_changes_an_earlier_runs_split(trained: dict[str, Any
     )
     con.close()
     second = run(db, tmp_path / "m.pkl", quiet=True)
-    starts = [r[0] for r in query(db, "select started_at from marts.ml_features")]
-    [(second_cutoff, second_train)] = query(
+    starts = [r[0] for r in query_rows(db, "select started_at from marts.ml_features")]
+    [(second_cutoff, second_train)] = query_rows(
         db, f"select split_cutoff_at, train_rows from ml.model_runs where run_id = '{second['run_id']}'"
     )
     columns = list(TABLES["model_runs"])
@@ -163,7 +164,7 @@ def test_a_grown_mart_never_changes_an_earlier_runs_split(trained: dict[str, Any
     # every play the first run validated is train data of the second run ...
     assert sum(first_cutoff <= s < second_cutoff for s in first_starts) == first_validation
     # ... and the first run's record of its split is untouched
-    assert query(db, f"select * from ml.model_runs where run_id = '{first_run[0]}'") == [first_run]
+    assert query_rows(db, f"select * from ml.model_runs where run_id = '{first_run[0]}'") == [first_run]
 
 
 def test_a_model_runs_table_of_the_older_layout_keeps_its_runs(
@@ -177,15 +178,15 @@ def test_a_model_runs_table_of_the_older_layout_keeps_its_runs(
     con.execute("alter table ml.model_runs drop column split_cutoff_at")
     con.close()
     second = run(db, tmp_path / "m.pkl", quiet=True)
-    rows = query(db, "select run_id, split_cutoff_at is null from ml.model_runs order by trained_at")
+    rows = query_rows(db, "select run_id, split_cutoff_at is null from ml.model_runs order by trained_at")
     assert rows == [(trained["headline"]["run_id"], True), (second["run_id"], False)]
-    columns = [r[0] for r in query(db, "describe ml.model_runs")]
+    columns = [r[0] for r in query_rows(db, "describe ml.model_runs")]
     assert columns == list(TABLES["model_runs"])
 
 
 def test_bucket_table_equals_recomputation_from_predictions(trained: dict[str, Any]) -> None:
     db = trained["warehouse"]
-    rows = query(
+    rows = query_rows(
         db,
         "select f.episode_number, f.continued_next_episode, p.score from ml.predictions as p "
         "inner join marts.ml_features as f on p.event_id = f.event_id",
@@ -195,7 +196,7 @@ def test_bucket_table_equals_recomputation_from_predictions(trained: dict[str, A
     score = np.array([r[2] for r in rows])
     stored = {
         r[0]: r[1:]
-        for r in query(
+        for r in query_rows(
             db,
             "select episode_bucket, n_rows, roc_auc, brier from ml.metrics_by_bucket where model = 'gbm'",
         )
@@ -216,7 +217,7 @@ def test_model_file_and_metadata(trained: dict[str, Any]) -> None:
     assert meta["row_counts"]["validation"] == trained["headline"]["validation_rows"]
     assert meta["training_window"]["end"] < meta["validation_window"]["start"]
     assert meta["metrics"]["gbm"]["roc_auc"] == pytest.approx(trained["headline"]["roc_auc"])
-    (sha,) = query(trained["warehouse"], "select model_sha256 from ml.model_runs")[0]
+    (sha,) = query_rows(trained["warehouse"], "select model_sha256 from ml.model_runs")[0]
     assert sha == meta["sha256"]
     assert latest_headline(trained["warehouse"]) == pytest.approx(trained["headline"])
     assert "oracle AUC" in format_headline(trained["headline"])
@@ -230,7 +231,7 @@ def test_same_warehouse_same_metrics(trained: dict[str, Any], tmp_path: Path) ->
     assert first_id != second_id
 
     def metrics(run_id: str) -> list[tuple[Any, ...]]:
-        return query(
+        return query_rows(
             db,
             f"select model, metric, value from ml.model_metrics where run_id = '{run_id}' "
             "order by model, metric",
@@ -238,8 +239,8 @@ def test_same_warehouse_same_metrics(trained: dict[str, Any], tmp_path: Path) ->
 
     assert metrics(first_id) == metrics(second_id)
     # history is kept, predictions hold only the latest run
-    assert query(db, "select count(*) from ml.model_runs")[0] == (2,)
-    assert query(db, "select distinct run_id from ml.predictions") == [(second_id,)]
+    assert query_rows(db, "select count(*) from ml.model_runs")[0] == (2,)
+    assert query_rows(db, "select distinct run_id from ml.predictions") == [(second_id,)]
 
 
 def test_without_simulator_truth_it_still_trains(synth_copy: Path, tmp_path: Path) -> None:
@@ -249,21 +250,21 @@ def test_without_simulator_truth_it_still_trains(synth_copy: Path, tmp_path: Pat
     result = run_train_cli("--warehouse", str(synth_copy), "--model-out", str(tmp_path / "m.pkl"))
     assert result.returncode == 0, result.stderr
     assert "no simulator ground truth: oracle skipped" in result.stdout
-    assert query(synth_copy, "select has_oracle, oracle_roc_auc from ml.model_runs") == [(False, None)]
-    assert query(synth_copy, "select count(*) from ml.model_metrics where model = 'oracle'") == [(0,)]
+    assert query_rows(synth_copy, "select has_oracle, oracle_roc_auc from ml.model_runs") == [(False, None)]
+    assert query_rows(synth_copy, "select count(*) from ml.model_metrics where model = 'oracle'") == [(0,)]
 
 
 def test_failed_write_leaves_previous_run_intact(trained: dict[str, Any], tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     shutil.copyfile(trained["warehouse"], db)
-    before = {t: query(db, f"select count(*) from ml.{t}")[0][0] for t in TABLES}
+    before = {t: query_rows(db, f"select count(*) from ml.{t}")[0][0] for t in TABLES}
     tables: dict[str, Any] = {t: [] for t in TABLES}
     tables["predictions"] = {c: [] for c in TABLES["predictions"]}
     # a value that cannot be cast fails the transaction after ml.predictions was emptied
     tables["threshold_curve"] = [{"run_id": "x", "model": "gbm", "threshold": "not a number"}]
     with pytest.raises(duckdb.Error):
         write_run(db, tables)
-    after = {t: query(db, f"select count(*) from ml.{t}")[0][0] for t in TABLES}
+    after = {t: query_rows(db, f"select count(*) from ml.{t}")[0][0] for t in TABLES}
     assert after == before
 
 
