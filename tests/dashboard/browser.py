@@ -59,7 +59,8 @@ CUT_SHORT_METRICS = """async (headroom) => {
     return pen.measureText(el.innerText).width * headroom > room;
   };
   return [...document.querySelectorAll('[data-testid="stMetricValue"]')]
-    .filter(el => [el, ...el.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1) || tooWide(el))
+    .filter(el => tooWide(el)
+      || [el, ...el.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
     .map(el => el.innerText);
 }"""
 HEADROOM = 1.1
