@@ -167,3 +167,20 @@
 {% macro default__days_between(start_date, end_date) -%}
     {{ dbt.datediff(start_date, end_date, 'day') }}
 {%- endmacro %}
+
+{#- The median of `expr` as an aggregate, halfway between the middle two values of an even count. -#}
+{% macro median_of(expr) -%}
+    {{ return(adapter.dispatch('median_of', 'anime_warehouse')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__median_of(expr) -%}
+    median({{ expr }})
+{%- endmacro %}
+
+{% macro default__median_of(expr) -%}
+    percentile_cont(0.5) within group (order by {{ expr }})
+{%- endmacro %}
+
+{% macro spark__median_of(expr) -%}
+    percentile({{ expr }}, 0.5)
+{%- endmacro %}

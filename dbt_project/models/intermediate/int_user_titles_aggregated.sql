@@ -21,7 +21,8 @@ aggregated as (
         count(*) as n_plays,
         max(episode_number) as deepest_episode,
         max(episodes_total) as episodes_total,
-        max(case when is_last_episode then 1 else 0 end) as has_played_last_episode
+        max(case when is_last_episode then 1 else 0 end) as has_played_last_episode,
+        min(case when is_last_episode then started_at end) as first_finished_at
     from plays
     group by user_id, anime_id
 ),
@@ -36,6 +37,7 @@ final as (
         aggregated.deepest_episode,
         aggregated.episodes_total,
         aggregated.has_played_last_episode = 1 as has_completed_series,
+        aggregated.first_finished_at,
         -- still watching: the newest play's horizon runs past the window end, so a stop is not yet known
         {{ timestamp_add('day', horizon_days, 'aggregated.last_played_at') }} > observed.window_ends_at
             as is_active_at_window_end,
