@@ -37,6 +37,10 @@ TABLE_KEYS = {
     "marts.binge_depth": ["scope", "anime_id", "depth_measure", "episode_depth"],
     "marts.user_lifecycle": ["user_id", "week_started_on"],
     "marts.engagement_by_hour": ["hour_of_day", "day_of_week"],
+    "marts.title_funnel": ["anime_id", "episode_number"],
+    "marts.title_completion": ["anime_id"],
+    "marts.daily_active_users": ["active_on"],
+    "marts.active_days_distribution": ["period_grain", "active_days"],
     "marts.ml_features": ["event_id"],
 }
 

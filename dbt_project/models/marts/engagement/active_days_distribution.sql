@@ -4,8 +4,6 @@
     so that the first and last partial weeks or months do not read as low-activity ones.
 -#}
 
-{%- set period_lengths = {'week': ('day', 7), 'month': ('month', 1)} %}
-
 with
 
 user_days as (
@@ -23,16 +21,21 @@ bounds as (
 ),
 
 periods as (
-    {%- for grain, (datepart, length) in period_lengths.items() %}
     select
-        '{{ grain }}' as period_grain,
+        'week' as period_grain,
         user_id,
-        cast({{ dbt.date_trunc(grain, 'active_on') }} as date) as period_started_on,
-        cast({{ dbt.dateadd(datepart, length, dbt.date_trunc(grain, 'active_on')) }} as date)
+        cast({{ dbt.date_trunc('week', 'active_on') }} as date) as period_started_on,
+        cast({{ dbt.dateadd('day', 7, dbt.date_trunc('week', 'active_on')) }} as date)
             as next_period_started_on
     from user_days
-    {{- '\n    union all' if not loop.last }}
-    {%- endfor %}
+    union all
+    select
+        'month' as period_grain,
+        user_id,
+        cast({{ dbt.date_trunc('month', 'active_on') }} as date) as period_started_on,
+        cast({{ dbt.dateadd('month', 1, dbt.date_trunc('month', 'active_on')) }} as date)
+            as next_period_started_on
+    from user_days
 ),
 
 user_periods as (

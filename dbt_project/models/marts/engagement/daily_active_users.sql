@@ -34,46 +34,55 @@ numbered as (
     cross join bounds
 ),
 
+window_lengths as (
+    select 1 as window_days
+    union all
+    select 7 as window_days
+    union all
+    select 30 as window_days
+),
+
 changes as (
-    {%- for window_days in [1, 7, 30] %}
     select
-        day_index,
-        {{ window_days }} as window_days,
-        1 as change
+        numbered.day_index,
+        window_lengths.window_days,
+        1 as membership_change
     from numbered
+    cross join window_lengths
     union all
     select
-        least(day_index + {{ window_days }}, coalesce(next_day_index, day_index + {{ window_days }}))
-            as day_index,
-        {{ window_days }} as window_days,
-        -1 as change
+        least(
+            numbered.day_index + window_lengths.window_days,
+            coalesce(numbered.next_day_index, numbered.day_index + window_lengths.window_days)
+        ) as day_index,
+        window_lengths.window_days,
+        -1 as membership_change
     from numbered
-    {{- '\n    union all' if not loop.last }}
-    {%- endfor %}
+    cross join window_lengths
 ),
 
 daily_changes as (
     select
         day_index,
-        sum(case when window_days = 1 then change else 0 end) as dau_change,
-        sum(case when window_days = 7 then change else 0 end) as wau_change,
-        sum(case when window_days = 30 then change else 0 end) as mau_change
+        sum(case when window_days = 1 then membership_change else 0 end) as dau_change,
+        sum(case when window_days = 7 then membership_change else 0 end) as wau_change,
+        sum(case when window_days = 30 then membership_change else 0 end) as mau_change
     from changes
     group by day_index
 ),
 
 days as (
-    {{ integer_series(days_between('(select first_active_on from bounds)', '(select last_active_on from bounds)')) }}
+    {{ integer_series(
+        days_between('(select first_active_on from bounds)', '(select last_active_on from bounds)')
+    ) }}
 ),
 
 running as (
     select
         days.n as day_index,
-        {%- for measure in ['dau', 'wau', 'mau'] %}
-        sum(coalesce(daily_changes.{{ measure }}_change, 0)) over (
-            order by days.n rows between unbounded preceding and current row
-        ) as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        sum(coalesce(daily_changes.dau_change, 0)) over (order by days.n) as dau,
+        sum(coalesce(daily_changes.wau_change, 0)) over (order by days.n) as wau,
+        sum(coalesce(daily_changes.mau_change, 0)) over (order by days.n) as mau
     from days
     left join daily_changes
         on days.n = daily_changes.day_index

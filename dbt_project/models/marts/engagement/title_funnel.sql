@@ -75,11 +75,13 @@ survival as (
 finishing as (
     select
         *,
+        -- at most 1: the survival is exp(a sum of logs), so two equal ones can differ in the last bit
+        -- (a case, not least(): least() skips a null on DuckDB)
         case
-            when episode_number < episodes_total and survival_before > 0
-                then
-                    coalesce(survival_to_last, case when lowest_survival = 0 then 0.0 end)
-                    / survival_before
+            when episode_number >= episodes_total or survival_before = 0 then null
+            when survival_to_last is null and lowest_survival > 0 then null
+            when coalesce(survival_to_last, 0.0) >= survival_before then 1.0
+            else coalesce(survival_to_last, 0.0) / survival_before
         end as finish_probability
     from survival
 ),
