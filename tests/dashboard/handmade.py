@@ -369,21 +369,19 @@ cohorted as (
     select 'week', date_trunc('week', first_on)::date, * from lives
 ),
 steps as (
-    select cohort_grain, cohort_started_on, d as day_number,
-        count(*) over (partition by cohort_grain, cohort_started_on) as cohort_users,
-        lifetime, has_left
+    select cohort_grain, cohort_started_on, d as day_number, lifetime, has_left
     from cohorted, range(0, 80) r(d)
     where lifetime >= d
 ),
 counted as (
-    select cohort_grain, cohort_started_on, day_number, any_value(cohort_users) as cohort_users,
-        count(*) as at_risk,
+    select cohort_grain, cohort_started_on, day_number, count(*) as at_risk,
         count(*) filter (where lifetime = day_number and has_left) as users_left,
         count(*) filter (where lifetime = day_number and not has_left) as censored
     from steps group by all
 ),
 km as (
     select *,
+        max(at_risk) over (partition by cohort_grain, cohort_started_on) as cohort_users,  -- day 0's
         exp(sum(ln(greatest(1e-9, 1 - users_left / at_risk))) over (
             partition by cohort_grain, cohort_started_on order by day_number
         )) as km_survival
