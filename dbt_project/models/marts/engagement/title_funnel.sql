@@ -11,8 +11,10 @@
             there stopped (S fell to 0) and unknown (null) if they are all still watching.
         is_hook_episode: k is the first episode before L with finish_probability >= hook_finish_share
             (dbt var, 0.7: Netflix's "hooked" rule, the episode after which 70% finish the season).
-        is_drop_off_hot_spot: the step to k + 1 is below the title's median step retention beyond
-            chance: the upper end of its 95% Wilson interval is under that median.
+        is_drop_off_hot_spot: the step from k to k + 1 dips below the title's local trend beyond
+            chance: the upper end of its 95% Wilson interval is under neighbour_step_retention, the
+            mean of the steps just before (k - 1) and after (k + 1). Only steps with both
+            neighbours qualify, so the steep first step of every title is not a hot spot by itself.
 -#}
 
 with
@@ -39,15 +41,6 @@ titles as (
     having max(episode_number) >= 2
 ),
 
-title_steps as (
-    select
-        anime_id,
-        {{ median_of('step_retention') }} as median_step_retention
-    from retention
-    where step_retention is not null
-    group by anime_id
-),
-
 survival as (
     select
         retention.*,
@@ -65,7 +58,13 @@ survival as (
             partition by retention.anime_id
             order by retention.episode_number
             rows between unbounded preceding and current row
-        ) as viewers_started
+        ) as viewers_started,
+        lag(retention.step_retention) over (
+            partition by retention.anime_id order by retention.episode_number
+        ) as step_before,
+        lead(retention.step_retention) over (
+            partition by retention.anime_id order by retention.episode_number
+        ) as step_after
     from retention
     inner join titles
         on retention.anime_id = titles.anime_id
@@ -75,6 +74,7 @@ survival as (
 finishing as (
     select
         *,
+        (step_before + step_after) / 2 as neighbour_step_retention,
         -- at most 1: the survival is exp(a sum of logs), so two equal ones can differ in the last bit
         -- (a case, not least(): least() skips a null on DuckDB)
         case
@@ -109,12 +109,10 @@ final as (
         hooked.step_retention_ci_upper,
         cast(hooked.finish_probability as {{ type_double() }}) as finish_probability,
         coalesce(hooked.episode_number = hooked.hook_episode_number, false) as is_hook_episode,
-        coalesce(hooked.step_retention_ci_upper < title_steps.median_step_retention, false)
+        coalesce(hooked.step_retention_ci_upper < hooked.neighbour_step_retention, false)
             as is_drop_off_hot_spot,
-        cast(title_steps.median_step_retention as {{ type_double() }}) as median_step_retention
+        cast(hooked.neighbour_step_retention as {{ type_double() }}) as neighbour_step_retention
     from hooked
-    left join title_steps
-        on hooked.anime_id = title_steps.anime_id
 )
 
 select * from final
