@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import charts, data, ui
+from dashboard.panels import stickiness
 
 SESSIONS = "marts.sessions"
 RETENTION = "marts.retention_by_episode"
@@ -218,3 +219,4 @@ if snap is not None:
         ui.section("Viewing hours", when)
     with right:
         ui.section("Lifecycle", lifecycle)
+    ui.section("Stickiness", stickiness.panel)

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, ui
+from dashboard.panels import title_funnel
 
 MASTER = "marts.anime_master"
 RETENTION = "marts.retention_by_episode"
@@ -171,7 +172,7 @@ def catalogue_entry(anime_id: str) -> None:
         )
 
 
-def stats(anime_id: str, curve: pd.DataFrame, deepest: pd.DataFrame) -> None:
+def stats(anime_id: str, curve: pd.DataFrame, deepest: pd.DataFrame, summary: pd.Series | None) -> None:
     info = data.query(INFO_SQL, [anime_id], tables=[MASTER])
     if info.empty:
         st.warning("This title is not in marts.anime_master.")
@@ -180,11 +181,8 @@ def stats(anime_id: str, curve: pd.DataFrame, deepest: pd.DataFrame) -> None:
     viewers = int(curve["viewers_reached"].iloc[0]) if len(curve) else 0
     ep1 = curve.loc[curve["episode_number"] == 1, "km_survival"]
     episodes = None if pd.isna(r["episodes"]) else int(r["episodes"])
-    finished = (
-        deepest.loc[deepest["depth"] >= episodes, "n"].sum() / deepest["n"].sum()
-        if episodes and len(deepest) and deepest["n"].sum() > 0
-        else None
-    )
+    # marts.title_completion's finishers played the last episode (a one-episode title has no row)
+    finished = summary["finishers"] / summary["viewers"] if summary is not None else None
     mean_depth = (
         (deepest["depth"] * deepest["n"]).sum() / deepest["n"].sum()
         if len(deepest) and deepest["n"].sum() > 0
@@ -218,7 +216,7 @@ def stats(anime_id: str, curve: pd.DataFrame, deepest: pd.DataFrame) -> None:
             (
                 "Finished the series",
                 ui.fmt_pct(finished),
-                "share of viewers whose deepest episode is the last one",
+                "share of viewers who played the last episode",
             ),
             ("Episodes", ui.fmt_int(episodes), None),
             ("Mean completion", ui.fmt_pct(completion), "share of an episode watched per play"),
@@ -232,7 +230,8 @@ def page() -> None:
         return
     curve = data.query(CURVE_SQL, [anime_id], tables=[RETENTION])
     deepest = data.query(DEPTH_SQL, [anime_id, "deepest_episode"], tables=[BINGE])
-    stats(anime_id, curve, deepest)
+    summary = title_funnel.completion(anime_id)
+    stats(anime_id, curve, deepest, summary)
 
     left, right = st.columns(2)
     with left:
@@ -267,6 +266,8 @@ def page() -> None:
             "Share of viewers who reached episode n that also reached episode n + 1, with its 95% "
             "Wilson interval: dips show the episodes that lose people.",
         )
+    st.markdown("#### Funnel, hook and hot spots")
+    title_funnel.panel(anime_id, summary)
     left, right = st.columns(2)
     with left:
         fig = charts.bar(

@@ -393,6 +393,101 @@ select
     0.9 * km_survival as km_ci_lower,  -- stand-ins (real: macros/kaplan_meier.sql)
     least(1.0, 1.1 * km_survival) as km_ci_upper
 from km;
+
+create table marts.title_funnel as
+with r as (
+    select r.*, e.episodes_total,
+        first_value(viewers_reached) over w as viewers_started,
+        coalesce(lag(km_survival) over w, 1.0) as survival_before,
+        max(case when episode_number = e.episodes_total - 1 then km_survival end)
+            over (partition by anime_id) as survival_to_last,
+        (lag(step_retention) over w + lead(step_retention) over w) / 2 as neighbour_step_retention
+    from marts.retention_by_episode r
+    join (select anime_id, max(episode_number) as episodes_total from marts.episodes group by all
+          having max(episode_number) >= 2) e using (anime_id)
+    where r.scope = 'title' and r.episode_number <= e.episodes_total
+    window w as (partition by anime_id order by episode_number)
+),
+f as (
+    select *,
+        case when episode_number < episodes_total and survival_before > 0
+             then least(1.0, coalesce(survival_to_last, 0.0) / survival_before) end
+            as finish_probability
+    from r
+)
+select
+    anime_id, episode_number, episodes_total::integer as episodes_total, viewers_reached,
+    viewers_reached / viewers_started as reach_share,
+    step_retention, step_retention_ci_lower, step_retention_ci_upper, finish_probability,
+    coalesce(episode_number = min(case when finish_probability >= 0.7 then episode_number end)
+        over (partition by anime_id), false) as is_hook_episode,
+    coalesce(step_retention_ci_upper < neighbour_step_retention, false) as is_drop_off_hot_spot,
+    neighbour_step_retention
+from f;
+
+create table marts.title_completion as
+with finishes as (
+    select p.anime_id, p.user_id, min(p.started_at) as first_played_at,
+        min(p.started_at) filter (where p.episode_number = t.episodes_total) as first_finished_at
+    from plays p
+    join (select anime_id, max(episodes_total) as episodes_total from marts.title_funnel
+          group by all) t using (anime_id)
+    group by all
+),
+per_title as (
+    select anime_id, count(*) as viewers, count(first_finished_at) as finishers,
+        median(date_diff('second', first_played_at, first_finished_at) / 86400.0)
+            as median_days_to_finish
+    from finishes group by anime_id
+),
+funnels as (
+    select anime_id, max(episodes_total) as episodes_total,
+        max(case when is_hook_episode then episode_number end) as hook_episode_number,
+        count(*) filter (where is_drop_off_hot_spot) as drop_off_hot_spots
+    from marts.title_funnel group by anime_id
+)
+select
+    anime_id, episodes_total::integer as episodes_total, viewers::bigint as viewers,
+    finishers::bigint as finishers, hook_episode_number::integer as hook_episode_number,
+    drop_off_hot_spots::integer as drop_off_hot_spots, median_days_to_finish
+from funnels join per_title using (anime_id);
+
+create table marts.daily_active_users as
+with days as (select distinct user_id, started_at::date as active_on from plays),
+calendar as (
+    select unnest(range(min(active_on), max(active_on) + 1, interval 1 day))::date as active_on
+    from days
+),
+counted as (
+    select c.active_on,
+        count(distinct d.user_id) filter (where d.active_on = c.active_on) as dau,
+        count(distinct d.user_id) filter (where d.active_on > c.active_on - 7) as wau,
+        count(distinct d.user_id) as mau
+    from calendar c
+    left join days d on d.active_on <= c.active_on and d.active_on > c.active_on - 30
+    group by c.active_on
+)
+select
+    active_on, dau::bigint as daily_active_users, wau::bigint as weekly_active_users,
+    mau::bigint as monthly_active_users, dau / nullif(mau, 0) as dau_over_mau,
+    active_on >= (select min(active_on) from calendar) + 29 as is_mau_complete
+from counted;
+
+create table marts.active_days_distribution as
+with days as (select distinct user_id, started_at::date as active_on from plays),
+periods as (
+    select 'week' as period_grain, user_id, date_trunc('week', active_on) as started_on from days
+    union all
+    select 'month', user_id, date_trunc('month', active_on) from days
+),
+counted as (
+    select period_grain, user_id, started_on, count(*) as active_days from periods group by all
+)
+select
+    period_grain, active_days::integer as active_days, count(*)::bigint as user_periods,
+    count(*) / sum(count(*)) over (partition by period_grain) as share_of_user_periods
+from counted  -- stand-in: partial periods at the log's ends are kept
+group by period_grain, active_days;
 """
 
 ML_SQL = r"""
