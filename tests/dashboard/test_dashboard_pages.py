@@ -359,7 +359,7 @@ WATCHED = {
     "predictions": "select anime_id from marts.model_predictions",
     "catalogue": "select anime_id from marts.anime_master",
 }
-CHARTS = {"title": 4, "predictions": 2}
+CHARTS = {"title": 6, "predictions": 2}  # the top title has an episode funnel
 
 
 @pytest.mark.parametrize(
@@ -380,7 +380,11 @@ def test_text_inputs_are_injection_safe(warehouse_file, wh_sql, page, key):
             "and strpos(lower(title), lower(?)) > 0",
             [text],
         )
-        assert n_charts(at) == (full if matches or page == "catalogue" else 0), text
+        shown = n_charts(at)
+        if page == "title" and matches:
+            assert shown in (4, full), text  # a one-episode match has no funnel charts
+        else:
+            assert shown == (full if matches or page == "catalogue" else 0), text
     at.text_input(key=key).input("").run()
     assert_clean(at)
     assert n_charts(at) == full
