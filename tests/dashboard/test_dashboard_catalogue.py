@@ -151,4 +151,4 @@ def test_title_page_shows_a_known_entry(entry_warehouse, monkeypatch):
     related = at.dataframe[0].value
     assert related["related_title"].tolist() == [known["other_title"], UNHELD]
     assert related["in_catalogue"].tolist() == [True, False]
-    assert n_charts(at) == 4
+    assert n_charts(at) == 6  # retention, steps, funnel, finishing, depth, sittings
