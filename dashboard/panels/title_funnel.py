@@ -118,7 +118,6 @@ def hot_spots_table(funnel: pd.DataFrame) -> None:
     if spots.empty:
         st.caption("No drop-off hot spot: no step falls below its neighbours beyond chance.")
         return
-    percent = st.column_config.NumberColumn(format="percent")
     st.dataframe(
         spots,
         hide_index=True,
@@ -127,8 +126,8 @@ def hot_spots_table(funnel: pd.DataFrame) -> None:
             "episode_number": st.column_config.NumberColumn("from episode", format="%d"),
             "viewers_reached": st.column_config.NumberColumn("viewers there", format="localized"),
             "step_retention": st.column_config.NumberColumn("went on", format="percent"),
-            "step_retention_ci_lower": percent,
-            "step_retention_ci_upper": percent,
+            "step_retention_ci_lower": st.column_config.NumberColumn("95% from", format="percent"),
+            "step_retention_ci_upper": st.column_config.NumberColumn("95% to", format="percent"),
             "neighbour_step_retention": st.column_config.NumberColumn("neighbours' mean", format="percent"),
         },
     )
